@@ -1,0 +1,31 @@
+//! Core types of slips.
+//!
+//! Everything here is plain data and pure functions: typed flow records as the readers
+//! produce them, the interpretation of connection states, Stratosphere letters, evidence,
+//! alerts and the detector API. Nothing in this crate does I/O or reads a clock, so every
+//! type can be used from parsers, the engine, detectors and sinks alike.
+
+pub mod detector;
+pub mod evidence;
+pub mod flow;
+pub mod letters;
+pub mod net;
+pub mod state;
+pub mod summary;
+pub mod time;
+
+pub use detector::{
+    Detector, DetectorCtx, Direction, DynDetector, Emitter, EvidenceDraft, Hosted, RecordKind,
+    RecordKinds,
+};
+pub use evidence::{Alert, Evidence, EvidenceType, Ioc, IocKind, Method, Side, ThreatLevel};
+pub use flow::{
+    Arp, ArpOp, Conn, Dhcp, Dns, Endpoints, Files, Flow, Ftp, GroundTruth, Http, Login, Notice,
+    Record, Smtp, Software, Ssh, Ssl, Tunnel, Weird, X509,
+};
+pub use net::{Mac, Proto};
+pub use state::ConnState;
+pub use time::{TimeWindow, Timestamp, WindowClock};
+
+/// Short inline string used for every textual field (no heap for values up to 24 bytes).
+pub type Str = compact_str::CompactString;
