@@ -484,7 +484,11 @@ mod tests {
     #[test]
     fn record_stays_small() {
         // Conn is inline (hot path); everything else is boxed.
-        assert!(std::mem::size_of::<Record>() <= 256, "{}", std::mem::size_of::<Record>());
+        assert!(
+            std::mem::size_of::<Record>() <= 256,
+            "{}",
+            std::mem::size_of::<Record>()
+        );
     }
 
     #[test]

@@ -156,7 +156,11 @@ mod tests {
         for (si, row) in expected.iter().enumerate() {
             for (di, cell) in row.iter().enumerate() {
                 for (p, want) in cell.chars().enumerate() {
-                    assert_eq!(letter(p, sizes[si], durs[di]), want, "size {si} dur {di} p {p}");
+                    assert_eq!(
+                        letter(p, sizes[si], durs[di]),
+                        want,
+                        "size {si} dur {di} p {p}"
+                    );
                 }
             }
         }

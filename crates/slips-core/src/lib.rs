@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod flow;
 pub mod letters;
 pub mod net;
+pub mod ports;
 pub mod state;
 pub mod summary;
 pub mod time;

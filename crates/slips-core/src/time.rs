@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(c.number(Timestamp::from_secs(4599.999)), 1);
         assert_eq!(c.number(Timestamp::from_secs(4600.0)), 2);
         assert_eq!(c.number(Timestamp::from_secs(999.0)), 0);
-        assert_eq!(c.number(Timestamp::from_secs(1000.0 - 3.0 * 3600.0 - 1.0)), -3);
+        assert_eq!(
+            c.number(Timestamp::from_secs(1000.0 - 3.0 * 3600.0 - 1.0)),
+            -3
+        );
         let w = c.window(2);
         assert_eq!(w.start.secs(), 4600.0);
         assert_eq!(w.end.secs(), 8200.0);

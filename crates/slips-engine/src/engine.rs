@@ -1,0 +1,641 @@
+use crate::ids::{uuid_of, Fnv};
+use crate::window::{Tuple, Window};
+use ipnet::IpNet;
+use slips_core::evidence::alert_confidence;
+use slips_core::summary::{ProfileSummary, WindowSummary};
+use slips_core::{
+    Alert, DetectorCtx, Direction, DynDetector, Emitter, Evidence, EvidenceType, Flow, Mac, Record,
+    RecordKind, Str, ThreatLevel, Timestamp, WindowClock,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Whose behaviour is analysed (`parameters.analysis_direction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AnalysisDirection {
+    /// Only what each IP does as a source.
+    #[default]
+    Out,
+    /// Also what is done to each IP (inbound view, `InTuples`).
+    All,
+}
+
+/// Engine settings, derived from the configuration and the command line.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Time-window width in seconds.
+    pub width: f64,
+    pub direction: AnalysisDirection,
+    /// When not empty, only IPs inside these networks get profiles for their traffic.
+    pub home_network: Vec<IpNet>,
+    /// Accumulated threat level (sum of threat level × confidence) per window that makes an
+    /// alert: `evidence_detection_threshold × width / 60`.
+    pub threshold: f64,
+    /// Evidence types that are dropped (`DisabledAlerts.disabled_detections`).
+    pub disabled_evidence: Vec<EvidenceType>,
+    /// Most profile-windows kept open at once; the oldest are closed early beyond it.
+    pub max_open_windows: usize,
+    /// Most profiles kept; traffic of further new IPs is counted but not profiled.
+    pub max_profiles: usize,
+    /// Seconds of event time a window stays open after its end, for late records.
+    pub close_grace: f64,
+    /// Track the features of the window files and emit [`Event::WindowClosed`].
+    pub summaries: bool,
+    /// Most letters kept per tuple and window.
+    pub max_letters: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            width: 3600.0,
+            direction: AnalysisDirection::Out,
+            home_network: Vec::new(),
+            threshold: 0.25 * 3600.0 / 60.0,
+            disabled_evidence: Vec::new(),
+            max_open_windows: 500_000,
+            max_profiles: 1_000_000,
+            close_grace: 3600.0,
+            summaries: false,
+            max_letters: 10_000,
+        }
+    }
+}
+
+/// What the engine reports, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Evidence(Evidence),
+    /// An alert and the evidence that caused it.
+    Alert {
+        alert: Alert,
+        evidence: Vec<Evidence>,
+    },
+    /// A profile-window closed (only with `summaries`).
+    WindowClosed(Box<WindowSummary>),
+}
+
+/// Counters for progress lines and the final summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    pub records: u64,
+    pub flows: u64,
+    pub profiles: u64,
+    pub open_windows: u64,
+    pub closed_windows: u64,
+    pub evidence: u64,
+    pub alerts: u64,
+    pub duplicate_evidence: u64,
+    pub disabled_evidence: u64,
+    /// Records older than an already closed window (processed in a reopened window).
+    pub late_records: u64,
+    /// Windows closed before their time because of `max_open_windows`.
+    pub evicted_windows: u64,
+    /// Records whose source was not profiled (outside the home network or over the cap).
+    pub unprofiled_records: u64,
+    /// Records without any IP (e.g. x509), which no profile owns.
+    pub hostless_records: u64,
+}
+
+const FACT_CAP: usize = 16;
+
+struct Profile {
+    ip: IpAddr,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    flows: u64,
+    macs: Vec<Mac>,
+    host_names: Vec<Str>,
+    user_agents: Vec<Str>,
+    software: Vec<Str>,
+    windows: Vec<i64>,
+    alerted_windows: Vec<i64>,
+    evidence: u64,
+    max_threat_level: Option<ThreatLevel>,
+}
+
+fn push_fact<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if v.len() < FACT_CAP && !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// The engine. See the crate documentation.
+pub struct Engine {
+    cfg: EngineConfig,
+    disabled: HashSet<EvidenceType>,
+    clock: Option<WindowClock>,
+    watermark: Option<Timestamp>,
+    /// Windows numbered below this were closed by event time.
+    closed_below: i64,
+    profiles: Map<IpAddr, u32>,
+    profile_data: Vec<Profile>,
+    windows: Map<(u32, i64), u32>,
+    slots: Vec<Option<Window>>,
+    free_slots: Vec<u32>,
+    open_by_number: BTreeMap<i64, Vec<u32>>,
+    detectors: Vec<Box<dyn DynDetector>>,
+    routes: Vec<Vec<usize>>,
+    emitter: Emitter,
+    events: Vec<Event>,
+    stats: EngineStats,
+    evidence_seq: u64,
+}
+
+impl Engine {
+    pub fn new(cfg: EngineConfig, detectors: Vec<Box<dyn DynDetector>>) -> Self {
+        let routes = RecordKind::ALL
+            .iter()
+            .map(|k| {
+                (0..detectors.len())
+                    .filter(|&i| detectors[i].interests().contains(*k))
+                    .collect()
+            })
+            .collect();
+        Engine {
+            disabled: cfg.disabled_evidence.iter().copied().collect(),
+            cfg,
+            clock: None,
+            watermark: None,
+            closed_below: i64::MIN,
+            profiles: Map::default(),
+            profile_data: Vec::new(),
+            windows: Map::default(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            open_by_number: BTreeMap::new(),
+            detectors,
+            routes,
+            emitter: Emitter::default(),
+            events: Vec::new(),
+            stats: EngineStats::default(),
+            evidence_seq: 0,
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    /// Names of the detectors that run.
+    pub fn detector_names(&self) -> Vec<&'static str> {
+        self.detectors.iter().map(|d| d.name()).collect()
+    }
+
+    pub fn stats(&self) -> EngineStats {
+        let mut s = self.stats.clone();
+        s.profiles = self.profile_data.len() as u64;
+        s.open_windows = self.windows.len() as u64;
+        s
+    }
+
+    /// The window arithmetic, once the first record fixed the anchor.
+    pub fn clock(&self) -> Option<WindowClock> {
+        self.clock
+    }
+
+    /// Events produced since the last call, in order.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, Event> {
+        self.events.drain(..)
+    }
+
+    /// Analyses one record.
+    pub fn process(&mut self, flow: &Flow) {
+        let rec = &flow.record;
+        let ts = rec.ts();
+        let clock = *self
+            .clock
+            .get_or_insert_with(|| WindowClock::new(ts, self.cfg.width));
+        self.advance(ts);
+        self.stats.records += 1;
+        let is_conn = matches!(rec, Record::Conn(_));
+        if is_conn {
+            self.stats.flows += 1;
+        }
+        let number = clock.number(ts);
+        if number < self.closed_below {
+            self.stats.late_records += 1;
+        }
+        let (src, dst) = rec.hosts();
+        if src.is_none() && dst.is_none() {
+            self.stats.hostless_records += 1;
+            return;
+        }
+        let mut profiled = false;
+        if let Some(ip) = src {
+            if let Some(pid) = self.profile_for_traffic(ip, ts) {
+                self.view(pid, Direction::Out, rec, number);
+                profiled = true;
+            }
+        }
+        if self.cfg.direction == AnalysisDirection::All {
+            if let Some(ip) = dst.filter(|d| Some(*d) != src) {
+                if let Some(pid) = self.profile_for_traffic(ip, ts) {
+                    self.view(pid, Direction::In, rec, number);
+                }
+            }
+        }
+        if !profiled {
+            self.stats.unprofiled_records += 1;
+        }
+    }
+
+    /// Closes every open window (end of input) and emits what that produces.
+    pub fn finish(&mut self) {
+        while let Some((&n, _)) = self.open_by_number.first_key_value() {
+            self.close_number(n);
+        }
+    }
+
+    /// Summaries of the windows still open (for live refresh of the profile files), sorted
+    /// by profile IP then window number.
+    pub fn open_window_summaries(&self) -> Vec<WindowSummary> {
+        let mut v: Vec<_> = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|w| w.summary(self.profile_data[w.profile as usize].ip))
+            .collect();
+        v.sort_unstable_by_key(|s| (s.profile, s.window.number));
+        v
+    }
+
+    /// Facts about every profile, sorted by IP.
+    pub fn profile_summaries(&self) -> Vec<ProfileSummary> {
+        let mut v: Vec<_> = self
+            .profile_data
+            .iter()
+            .map(|p| ProfileSummary {
+                ip: Some(p.ip),
+                first_seen: p.first_seen,
+                last_seen: p.last_seen,
+                flows: p.flows,
+                macs: p.macs.clone(),
+                host_names: p.host_names.clone(),
+                user_agents: p.user_agents.clone(),
+                software: p.software.clone(),
+                windows: p.windows.clone(),
+                alerted_windows: p.alerted_windows.clone(),
+                evidence_count: p.evidence,
+                max_threat_level: p.max_threat_level,
+            })
+            .collect();
+        v.sort_unstable_by_key(|p| p.ip);
+        v
+    }
+
+    /// Moves event time forward and closes the windows it left behind.
+    fn advance(&mut self, ts: Timestamp) {
+        match self.watermark {
+            Some(w) if ts <= w => return,
+            _ => self.watermark = Some(ts),
+        }
+        let Some(clock) = self.clock else { return };
+        while let Some((&n, _)) = self.open_by_number.first_key_value() {
+            if clock.window(n).end.secs() + self.cfg.close_grace > ts.secs() {
+                break;
+            }
+            self.close_number(n);
+            self.closed_below = self.closed_below.max(n + 1);
+        }
+    }
+
+    fn home(&self, ip: &IpAddr) -> bool {
+        self.cfg.home_network.is_empty() || self.cfg.home_network.iter().any(|n| n.contains(ip))
+    }
+
+    fn profile_for_traffic(&mut self, ip: IpAddr, ts: Timestamp) -> Option<u32> {
+        if !self.home(&ip) {
+            return None;
+        }
+        let pid = self.profile_id(ip, ts)?;
+        let p = &mut self.profile_data[pid as usize];
+        p.first_seen = p.first_seen.min(ts);
+        p.last_seen = p.last_seen.max(ts);
+        Some(pid)
+    }
+
+    fn profile_id(&mut self, ip: IpAddr, ts: Timestamp) -> Option<u32> {
+        if let Some(&id) = self.profiles.get(&ip) {
+            return Some(id);
+        }
+        if self.profile_data.len() >= self.cfg.max_profiles {
+            return None;
+        }
+        let id = self.profile_data.len() as u32;
+        self.profiles.insert(ip, id);
+        self.profile_data.push(Profile {
+            ip,
+            first_seen: ts,
+            last_seen: ts,
+            flows: 0,
+            macs: Vec::new(),
+            host_names: Vec::new(),
+            user_agents: Vec::new(),
+            software: Vec::new(),
+            windows: Vec::new(),
+            alerted_windows: Vec::new(),
+            evidence: 0,
+            max_threat_level: None,
+        });
+        Some(id)
+    }
+
+    fn slot_for(&mut self, pid: u32, number: i64) -> u32 {
+        if let Some(&s) = self.windows.get(&(pid, number)) {
+            return s;
+        }
+        if self.windows.len() >= self.cfg.max_open_windows.max(1) {
+            self.evict_oldest();
+        }
+        let clock = self
+            .clock
+            .unwrap_or(WindowClock::new(Timestamp::ZERO, self.cfg.width));
+        let w = Window::new(pid, clock.window(number), self.cfg.summaries);
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(w);
+                s
+            }
+            None => {
+                self.slots.push(Some(w));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.windows.insert((pid, number), slot);
+        self.open_by_number.entry(number).or_default().push(slot);
+        slot
+    }
+
+    fn evict_oldest(&mut self) {
+        let Some(mut entry) = self.open_by_number.first_entry() else {
+            return;
+        };
+        let slot = entry.get_mut().pop();
+        if entry.get().is_empty() {
+            entry.remove();
+        }
+        if let Some(slot) = slot {
+            self.stats.evicted_windows += 1;
+            self.close_slot(slot);
+        }
+    }
+
+    fn view(&mut self, pid: u32, dir: Direction, rec: &Record, number: i64) {
+        let slot = self.slot_for(pid, number);
+        let profile_ip = self.profile_data[pid as usize].ip;
+        self.learn_facts(pid, dir, rec);
+        let max_letters = self.cfg.max_letters;
+        let w = self.slots[slot as usize].as_mut().expect("open slot");
+        if let Record::Conn(c) = rec {
+            if dir == Direction::Out {
+                w.flows += 1;
+            }
+            let (Some(saddr), Some(daddr)) = (c.saddr, c.daddr) else {
+                return self.run_detectors(slot, profile_ip, dir, rec);
+            };
+            let proto = c.proto();
+            let (peer, tuples) = match dir {
+                Direction::Out => (daddr, &mut w.out_tuples),
+                Direction::In => (saddr, &mut w.in_tuples),
+            };
+            let t: &mut Tuple = tuples.entry((peer, c.dport, proto)).or_default();
+            t.flows += 1;
+            if t.letters.len() < max_letters {
+                t.state
+                    .push(c.ts.secs(), c.duration, c.bytes(), &mut t.letters);
+            }
+            if let Some(f) = w.features.as_deref_mut() {
+                let est = c.is_established();
+                match dir {
+                    Direction::Out => {
+                        *f.dst_ips.entry(daddr).or_default() += 1;
+                        f.client_ports
+                            .entry((proto, est, c.dport))
+                            .or_default()
+                            .add(c.pkts(), c.bytes());
+                    }
+                    Direction::In => {
+                        *f.src_ips.entry(saddr).or_default() += 1;
+                        f.server_ports
+                            .entry((proto, est, c.dport))
+                            .or_default()
+                            .add(c.pkts(), c.bytes());
+                    }
+                }
+            }
+        }
+        self.run_detectors(slot, profile_ip, dir, rec);
+    }
+
+    fn learn_facts(&mut self, pid: u32, dir: Direction, rec: &Record) {
+        let p = &mut self.profile_data[pid as usize];
+        match (rec, dir) {
+            (Record::Conn(c), Direction::Out) => {
+                p.flows += 1;
+                if let Some(m) = c.smac {
+                    push_fact(&mut p.macs, m);
+                }
+            }
+            (Record::Conn(c), Direction::In) => {
+                if let Some(m) = c.dmac {
+                    push_fact(&mut p.macs, m);
+                }
+            }
+            (Record::Dhcp(d), Direction::Out) => {
+                if let Some(m) = d.mac {
+                    push_fact(&mut p.macs, m);
+                }
+                if let Some(h) = &d.host_name {
+                    push_fact(&mut p.host_names, h.clone());
+                }
+            }
+            (Record::Http(h), Direction::Out) => {
+                if let Some(ua) = &h.user_agent {
+                    push_fact(&mut p.user_agents, ua.clone());
+                }
+            }
+            (Record::Software(s), Direction::Out) => {
+                let text = s
+                    .unparsed_version
+                    .clone()
+                    .or_else(|| s.name.clone())
+                    .unwrap_or_default();
+                if !text.is_empty() {
+                    push_fact(&mut p.software, text);
+                }
+            }
+            (Record::Arp(a), Direction::Out) => {
+                if let Some(m) = a.src_hw.filter(|m| !m.is_zero() && !m.is_broadcast()) {
+                    push_fact(&mut p.macs, m);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn run_detectors(&mut self, slot: u32, profile: IpAddr, dir: Direction, rec: &Record) {
+        let w = self.slots[slot as usize].as_ref().expect("open slot");
+        let ctx = DetectorCtx {
+            profile,
+            direction: dir,
+            window: w.tw,
+        };
+        let kind = rec.kind() as usize;
+        for i in 0..self.routes[kind].len() {
+            let d = self.routes[kind][i];
+            self.detectors[d].on_record(slot, &ctx, rec, &mut self.emitter);
+            if !self.emitter.is_empty() {
+                self.take_evidence(d, &ctx);
+            }
+        }
+    }
+
+    /// Turns the detector's drafts into evidence: routing, dedup, accumulation, alerts.
+    fn take_evidence(&mut self, detector: usize, ctx: &DetectorCtx) {
+        let name = self.detectors[detector].name();
+        let drafts: Vec<_> = self.emitter.drain().collect();
+        for d in drafts {
+            if self.disabled.contains(&d.evidence_type) {
+                self.stats.disabled_evidence += 1;
+                continue;
+            }
+            // Evidence lives in the attacker's profile (Slips does the same).
+            let target = d.attacker.as_ip().unwrap_or(ctx.profile);
+            let Some(pid) = self.profile_id(target, d.ts) else {
+                continue;
+            };
+            let slot = self.slot_for(pid, ctx.window.number);
+            let mut key = Fnv::new();
+            d.evidence_type.as_str().hash(&mut key);
+            d.attacker.hash(&mut key);
+            d.victim.hash(&mut key);
+            if d.uids.is_empty() {
+                d.description.hash(&mut key);
+            } else {
+                d.uids.hash(&mut key);
+            }
+            let key = key.finish();
+            let w = self.slots[slot as usize].as_mut().expect("open slot");
+            if !w.seen.insert(key) {
+                self.stats.duplicate_evidence += 1;
+                continue;
+            }
+            self.evidence_seq += 1;
+            let seq = self.evidence_seq;
+            let id = uuid_of(|h| {
+                key.hash(h);
+                seq.hash(h);
+            });
+            let mut ev = Evidence {
+                id,
+                evidence_type: d.evidence_type,
+                description: d.description,
+                profile: target,
+                timewindow: w.tw,
+                attacker: d.attacker,
+                victim: d.victim,
+                threat_level: d.threat_level,
+                confidence: d.confidence.clamp(0.0, 1.0),
+                ts: d.ts,
+                proto: d.proto,
+                src_port: d.src_port,
+                dst_port: d.dst_port,
+                uids: d.uids,
+                flow_count: d.flow_count,
+                method: d.method,
+                detector: name,
+                accumulated_threat_level: w.accumulated,
+            };
+            let counts = ev.counts_toward_alert();
+            if counts {
+                w.accumulated += ev.weight();
+                ev.accumulated_threat_level = w.accumulated;
+                w.pending.push(ev.clone());
+            }
+            if let Some(f) = w.features.as_deref_mut() {
+                f.evidence.push(ev.clone());
+            }
+            let p = &mut self.profile_data[pid as usize];
+            p.evidence += 1;
+            p.max_threat_level = p.max_threat_level.max(Some(ev.threat_level));
+            self.stats.evidence += 1;
+            self.events.push(Event::Evidence(ev));
+            if counts && w.accumulated >= self.cfg.threshold {
+                let evidence = std::mem::take(&mut w.pending);
+                let acc = w.accumulated;
+                w.accumulated = 0.0;
+                w.alerted = true;
+                let tw = w.tw;
+                self.stats.alerts += 1;
+                let alerts = self.stats.alerts;
+                let alert = Alert {
+                    id: uuid_of(|h| {
+                        target.hash(h);
+                        tw.number.hash(h);
+                        alerts.hash(h);
+                    }),
+                    profile: target,
+                    timewindow: tw,
+                    accumulated_threat_level: acc,
+                    threat_level: ThreatLevel::Critical,
+                    confidence: alert_confidence(acc),
+                    evidence_ids: evidence.iter().map(|e| e.id.clone()).collect(),
+                    last_ts: evidence.iter().map(|e| e.ts).max().unwrap_or(tw.start),
+                };
+                self.events.push(Event::Alert { alert, evidence });
+            }
+        }
+    }
+
+    fn close_number(&mut self, n: i64) {
+        // Close hooks may route evidence to windows of the same number that were not open
+        // yet; those are closed in the next round.
+        while let Some(slots) = self.open_by_number.remove(&n) {
+            for slot in slots {
+                self.close_slot(slot);
+            }
+        }
+    }
+
+    fn close_slot(&mut self, slot: u32) {
+        let Some(w) = self.slots[slot as usize].as_ref() else {
+            return;
+        };
+        let ctx = DetectorCtx {
+            profile: self.profile_data[w.profile as usize].ip,
+            direction: Direction::Out,
+            window: w.tw,
+        };
+        for d in 0..self.detectors.len() {
+            self.detectors[d].close(slot, &ctx, &mut self.emitter);
+            if !self.emitter.is_empty() {
+                self.take_evidence(d, &ctx);
+            }
+        }
+        let Some(w) = self.slots[slot as usize].take() else {
+            return;
+        };
+        self.windows.remove(&(w.profile, w.tw.number));
+        self.free_slots.push(slot);
+        self.stats.closed_windows += 1;
+        let p = &mut self.profile_data[w.profile as usize];
+        if p.windows.len() < 100_000 {
+            p.windows.push(w.tw.number);
+            if w.alerted {
+                p.alerted_windows.push(w.tw.number);
+            }
+        }
+        if self.cfg.summaries {
+            let ip = p.ip;
+            self.events
+                .push(Event::WindowClosed(Box::new(w.summary(ip))));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,299 @@
+use super::*;
+use slips_core::detector::RecordKinds;
+use slips_core::{Conn, ConnState, Detector, EvidenceDraft, Hosted, Proto, Side};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn conn(ts: f64, uid: &str, s: &str, d: &str, dport: u16) -> Flow {
+    Flow::from(Record::Conn(Conn {
+        ts: Timestamp::from_secs(ts),
+        uid: uid.into(),
+        saddr: Some(ip(s)),
+        sport: 40000,
+        daddr: Some(ip(d)),
+        dport,
+        proto: Some(Proto::Tcp),
+        duration: 1.0,
+        sbytes: 100,
+        dbytes: 2000,
+        state: ConnState::SF,
+        spkts: 3,
+        dpkts: 4,
+        ..Default::default()
+    }))
+}
+
+/// Emits one evidence per conn: HIGH/1.0 for the source, plus a DST-side evidence for the
+/// destination when the port is 99; counts conns per window and reports them on close.
+#[derive(Default)]
+struct Probe;
+impl Detector for Probe {
+    const NAME: &'static str = "probe";
+    const DESCRIPTION: &'static str = "test probe";
+    const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::TEMPLATE];
+    const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
+    type WindowState = u64;
+    fn on_record(&mut self, ctx: &DetectorCtx, n: &mut u64, r: &Record, out: &mut Emitter) {
+        let Record::Conn(c) = r else { return };
+        if ctx.direction != Direction::Out {
+            return;
+        }
+        *n += 1;
+        out.emit(
+            EvidenceDraft::new(
+                EvidenceType::TEMPLATE,
+                ctx.profile,
+                Side::Src,
+                ThreatLevel::High,
+                1.0,
+                c.ts,
+                format!("conn {}", c.uid),
+            )
+            .uids([c.uid.clone()]),
+        );
+        if c.dport == 99 {
+            out.emit(EvidenceDraft::new(
+                EvidenceType::PORT_0_CONNECTION,
+                c.daddr.unwrap(),
+                Side::Dst,
+                ThreatLevel::High,
+                1.0,
+                c.ts,
+                "dst side".into(),
+            ));
+        }
+    }
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, n: &mut u64, out: &mut Emitter) {
+        out.emit(EvidenceDraft::new(
+            EvidenceType::LONG_CONNECTION,
+            ctx.profile,
+            Side::Src,
+            ThreatLevel::Info,
+            1.0,
+            ctx.window.end,
+            format!("window {} had {n} conns", ctx.window.number),
+        ));
+    }
+}
+
+fn engine(cfg: EngineConfig) -> Engine {
+    Engine::new(cfg, vec![Hosted::boxed(Probe)])
+}
+
+fn descriptions(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Evidence(ev) => format!(
+                "E {} {} {}",
+                ev.profile, ev.timewindow.number, ev.description
+            ),
+            Event::Alert { alert, evidence } => format!(
+                "A {} {} {:.1} {}",
+                alert.profile,
+                alert.timewindow.number,
+                alert.accumulated_threat_level,
+                evidence.len()
+            ),
+            Event::WindowClosed(s) => format!("W {} {} {}", s.profile, s.window.number, s.flows),
+        })
+        .collect()
+}
+
+#[test]
+fn windows_close_by_event_time_after_grace() {
+    let mut e = engine(EngineConfig {
+        width: 100.0,
+        close_grace: 50.0,
+        threshold: 1000.0,
+        ..Default::default()
+    });
+    e.process(&conn(1000.0, "C1", "10.0.0.1", "1.1.1.1", 80));
+    e.process(&conn(1099.0, "C2", "10.0.0.1", "1.1.1.1", 80));
+    // 1100 starts window 2; window 1 stays open until 1100 + 50.
+    e.process(&conn(1149.0, "C3", "10.0.0.1", "1.1.1.1", 80));
+    let ev: Vec<_> = e.drain_events().collect();
+    assert_eq!(ev.len(), 3, "{:?}", descriptions(&ev));
+    e.process(&conn(1150.0, "C4", "10.0.0.1", "1.1.1.1", 80));
+    let d = descriptions(&e.drain_events().collect::<Vec<_>>());
+    assert_eq!(
+        d,
+        vec![
+            "E 10.0.0.1 1 window 1 had 2 conns".to_string(),
+            "E 10.0.0.1 2 conn C4".to_string()
+        ]
+    );
+    e.finish();
+    let d = descriptions(&e.drain_events().collect::<Vec<_>>());
+    assert_eq!(d, vec!["E 10.0.0.1 2 window 2 had 2 conns".to_string()]);
+    let s = e.stats();
+    assert_eq!(
+        (s.flows, s.closed_windows, s.open_windows, s.profiles),
+        (4, 2, 0, 1)
+    );
+}
+
+#[test]
+fn alert_at_threshold_then_reset() {
+    // 0.8 per evidence; threshold 2.0 -> alert on the 3rd (2.4), then again on the 6th.
+    let mut e = engine(EngineConfig {
+        threshold: 2.0,
+        ..Default::default()
+    });
+    for i in 0..7 {
+        e.process(&conn(i as f64, &format!("C{i}"), "10.0.0.1", "1.1.1.1", 80));
+    }
+    let ev: Vec<_> = e.drain_events().collect();
+    let alerts: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Alert { alert, evidence } => Some((alert.clone(), evidence.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[0].1, 3);
+    assert!((alerts[0].0.accumulated_threat_level - 2.4).abs() < 1e-9);
+    assert_eq!(alerts[0].0.threat_level, ThreatLevel::Critical);
+    assert_eq!(alerts[0].0.confidence, 0.0, "2.4 is below the 4.8 floor");
+    assert_eq!(alerts[1].1, 3);
+    // The alert follows the evidence that crossed the threshold.
+    let pos = ev
+        .iter()
+        .position(|e| matches!(e, Event::Alert { .. }))
+        .unwrap();
+    assert_eq!(pos, 3);
+    e.finish();
+    assert_eq!(e.stats().alerts, 2);
+}
+
+#[test]
+fn duplicate_and_disabled_evidence_are_dropped() {
+    let mut e = engine(EngineConfig {
+        disabled_evidence: vec![EvidenceType::LONG_CONNECTION],
+        ..Default::default()
+    });
+    e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 80));
+    e.process(&conn(2.0, "C1", "10.0.0.1", "1.1.1.1", 80));
+    e.finish();
+    let d = descriptions(&e.drain_events().collect::<Vec<_>>());
+    assert_eq!(d, vec!["E 10.0.0.1 1 conn C1".to_string()]);
+    let s = e.stats();
+    assert_eq!((s.duplicate_evidence, s.disabled_evidence), (1, 1));
+}
+
+#[test]
+fn dst_evidence_goes_to_the_attacker_profile_and_does_not_count() {
+    let mut e = engine(EngineConfig {
+        threshold: 0.5,
+        disabled_evidence: vec![EvidenceType::TEMPLATE, EvidenceType::LONG_CONNECTION],
+        ..Default::default()
+    });
+    e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 99));
+    e.finish();
+    let ev: Vec<_> = e.drain_events().collect();
+    assert_eq!(descriptions(&ev), vec!["E 1.1.1.1 1 dst side".to_string()]);
+    let Event::Evidence(x) = &ev[0] else { panic!() };
+    assert_eq!(x.accumulated_threat_level, 0.0);
+    assert_eq!(e.stats().profiles, 2);
+}
+
+#[test]
+fn summaries_have_letters_ports_and_in_tuples() {
+    let mut e = Engine::new(
+        EngineConfig {
+            summaries: true,
+            direction: AnalysisDirection::All,
+            ..Default::default()
+        },
+        vec![],
+    );
+    for i in 0..4 {
+        e.process(&conn(
+            i as f64 * 30.0,
+            &format!("C{i}"),
+            "10.0.0.1",
+            "1.1.1.1",
+            443,
+        ));
+    }
+    e.finish();
+    let mut sums: Vec<_> = e
+        .drain_events()
+        .filter_map(|e| match e {
+            Event::WindowClosed(s) => Some(*s),
+            _ => None,
+        })
+        .collect();
+    sums.sort_by_key(|s| s.profile);
+    assert_eq!(sums.len(), 2);
+    let (dst, src) = (&sums[0], &sums[1]);
+    assert_eq!(dst.profile, ip("1.1.1.1"));
+    assert_eq!(dst.in_tuples.len(), 1);
+    assert_eq!(dst.in_tuples[0].daddr, ip("10.0.0.1"));
+    assert_eq!(dst.src_ips, vec![(ip("10.0.0.1"), 4)]);
+    assert_eq!(dst.flows, 0, "inbound flows are not the profile's own");
+    assert_eq!(src.out_tuples[0].letters, "88,h,h,");
+    assert_eq!(src.flows, 4);
+    assert_eq!(src.dst_ips, vec![(ip("1.1.1.1"), 4)]);
+    assert_eq!(src.client_ports.len(), 1);
+    assert_eq!(src.client_ports[0].counters.flows, 4);
+    assert_eq!(src.client_ports[0].counters.pkts, 28);
+    assert!(src.client_ports[0].established);
+}
+
+#[test]
+fn open_window_cap_evicts_oldest() {
+    let mut e = engine(EngineConfig {
+        max_open_windows: 2,
+        threshold: 1000.0,
+        ..Default::default()
+    });
+    e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 80));
+    e.process(&conn(2.0, "C2", "10.0.0.2", "1.1.1.1", 80));
+    e.process(&conn(3.0, "C3", "10.0.0.3", "1.1.1.1", 80));
+    let d = descriptions(&e.drain_events().collect::<Vec<_>>());
+    assert!(
+        d.contains(&"E 10.0.0.2 1 window 1 had 1 conns".to_string()),
+        "{d:?}"
+    );
+    let s = e.stats();
+    assert_eq!((s.evicted_windows, s.open_windows), (1, 2));
+}
+
+#[test]
+fn home_network_limits_profiles() {
+    let mut e = engine(EngineConfig {
+        home_network: vec!["10.0.0.0/24".parse().unwrap()],
+        ..Default::default()
+    });
+    e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 80));
+    e.process(&conn(2.0, "C2", "8.8.8.8", "10.0.0.1", 80));
+    let s = e.stats();
+    assert_eq!((s.profiles, s.unprofiled_records), (1, 1));
+}
+
+#[test]
+fn same_input_same_events() {
+    let run = || {
+        let mut e = engine(EngineConfig {
+            threshold: 2.0,
+            ..Default::default()
+        });
+        for i in 0..50 {
+            let src = format!("10.0.0.{}", i % 7);
+            e.process(&conn(
+                i as f64 * 97.0,
+                &format!("C{i}"),
+                &src,
+                "1.1.1.1",
+                80 + (i % 3) as u16,
+            ));
+        }
+        e.finish();
+        e.drain_events().collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}
