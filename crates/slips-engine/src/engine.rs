@@ -513,11 +513,10 @@ impl Engine {
             d.evidence_type.as_str().hash(&mut key);
             d.attacker.hash(&mut key);
             d.victim.hash(&mut key);
-            if d.uids.is_empty() {
-                d.description.hash(&mut key);
-            } else {
-                d.uids.hash(&mut key);
-            }
+            // The description carries the counts (e.g. "to 100 unique destination IPs"), so
+            // a growing finding is new evidence while a repeated one is not.
+            d.uids.hash(&mut key);
+            d.description.hash(&mut key);
             let key = key.finish();
             let w = self.slots[slot as usize].as_mut().expect("open slot");
             if !w.seen.insert(key) {

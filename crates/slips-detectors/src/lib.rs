@@ -1,0 +1,288 @@
+//! The detectors of slips and their registry.
+//!
+//! Adding a detector: write one file with a type implementing [`slips_core::Detector`] and
+//! [`FromConfig`], declare the module below and add its type to the `registry!` list. The
+//! registry test checks that every detector is registered, uniquely named and deterministic.
+//! See `template.rs` and `docs/adding-a-detector.md`.
+
+use slips_config::Config;
+use slips_core::{Detector, DynDetector, EvidenceType, Hosted};
+
+pub mod portscan;
+pub mod template;
+mod util;
+pub mod zeek_notices;
+
+#[cfg(test)]
+mod testkit;
+
+/// How a detector is built from the configuration.
+pub trait FromConfig: Detector + Sized {
+    fn from_config(cfg: &Config) -> Self;
+}
+
+/// Detectors without settings build from their `Default`.
+macro_rules! default_from_config {
+    ($($t:ty),* $(,)?) => {
+        $(impl FromConfig for $t {
+            fn from_config(_: &Config) -> Self {
+                Self::default()
+            }
+        })*
+    };
+}
+
+default_from_config!(
+    portscan::HorizontalPortScan,
+    portscan::VerticalPortScan,
+    zeek_notices::ZeekNotices,
+    template::Template,
+);
+
+/// A registered detector.
+pub struct Entry {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub evidence: &'static [EvidenceType],
+    pub enabled_by_default: bool,
+    /// Rust type name, for the registry test.
+    pub type_name: fn() -> &'static str,
+    build: fn(&Config) -> Box<dyn DynDetector>,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry").field("name", &self.name).finish()
+    }
+}
+
+impl Entry {
+    pub fn build(&self, cfg: &Config) -> Box<dyn DynDetector> {
+        (self.build)(cfg)
+    }
+}
+
+fn build<D: FromConfig>(cfg: &Config) -> Box<dyn DynDetector> {
+    Hosted::boxed(D::from_config(cfg))
+}
+
+const fn entry<D: FromConfig>() -> Entry {
+    Entry {
+        name: D::NAME,
+        description: D::DESCRIPTION,
+        evidence: D::EVIDENCE,
+        enabled_by_default: D::ENABLED_BY_DEFAULT,
+        type_name: std::any::type_name::<D>,
+        build: build::<D>,
+    }
+}
+
+macro_rules! registry {
+    ($($t:ty),* $(,)?) => {
+        /// Every detector, in the order they run.
+        pub static REGISTRY: &[Entry] = &[$(entry::<$t>()),*];
+    };
+}
+
+registry!(
+    portscan::HorizontalPortScan,
+    portscan::VerticalPortScan,
+    zeek_notices::ZeekNotices,
+    template::Template,
+);
+
+/// Names of Slips modules that users may list in `modules.disable`; they have no detector
+/// of that name here (their detections are split into several detectors or not built yet).
+const SLIPS_MODULES: &[&str] = &[
+    "anomaly_detection_https",
+    "arp",
+    "arp_poisoner",
+    "blocking",
+    "brute_force_detector",
+    "cesnet",
+    "cyst",
+    "exporting_alerts",
+    "fides",
+    "flow_alerts",
+    "flow_ml_detection",
+    "http_analyzer",
+    "ip_info",
+    "iris",
+    "leak_detector",
+    "network_discovery",
+    "p2p_trust",
+    "riskiq",
+    "risk_iq",
+    "rnn_cc_detection",
+    "threat_intelligence",
+    "timeline",
+    "update_manager",
+    "virustotal",
+];
+
+/// A name in `modules.disable` / `modules.enable` that is neither one of our detectors nor a
+/// Slips module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDetector(pub String);
+
+impl std::fmt::Display for UnknownDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<_> = REGISTRY.iter().map(|e| e.name).collect();
+        write!(
+            f,
+            "unknown detector '{}'; known detectors: {}",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownDetector {}
+
+/// The detectors that run: enabled by default and not disabled, or explicitly enabled.
+/// Names that are Slips module names are accepted and ignored.
+pub fn select<S: AsRef<str>>(
+    disable: &[S],
+    enable: &[S],
+) -> Result<Vec<&'static Entry>, UnknownDetector> {
+    for n in disable.iter().chain(enable) {
+        let n = n.as_ref();
+        if !REGISTRY.iter().any(|e| e.name == n) && !SLIPS_MODULES.contains(&n) {
+            return Err(UnknownDetector(n.to_string()));
+        }
+    }
+    let listed = |list: &[S], name: &str| list.iter().any(|n| n.as_ref() == name);
+    Ok(REGISTRY
+        .iter()
+        .filter(|e| !listed(disable, e.name) && (e.enabled_by_default || listed(enable, e.name)))
+        .collect())
+}
+
+/// Builds the selected detectors.
+pub fn build_all(entries: &[&Entry], cfg: &Config) -> Vec<Box<dyn DynDetector>> {
+    entries.iter().map(|e| e.build(cfg)).collect()
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn names_are_unique_and_snake_case() {
+        let mut seen = BTreeSet::new();
+        for e in REGISTRY {
+            assert!(seen.insert(e.name), "duplicate detector name {}", e.name);
+            assert!(
+                e.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{} is not snake_case",
+                e.name
+            );
+            assert!(
+                !e.evidence.is_empty(),
+                "{} declares no evidence types",
+                e.name
+            );
+            assert!(!e.description.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_detector_in_the_sources_is_registered() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let registered: BTreeSet<String> = REGISTRY
+            .iter()
+            .map(|e| (e.type_name)().rsplit("::").next().unwrap().to_string())
+            .collect();
+        let mut found = BTreeSet::new();
+        for f in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+            for line in text.lines() {
+                let line = line.trim();
+                if let Some(rest) = line.strip_prefix("impl Detector for ") {
+                    found.insert(rest.trim_end_matches(" {").trim().to_string());
+                }
+            }
+        }
+        assert!(!found.is_empty());
+        assert_eq!(
+            found, registered,
+            "every `impl Detector` must be in registry!"
+        );
+    }
+
+    #[test]
+    fn selection() {
+        let none: [&str; 0] = [];
+        let names = |v: Vec<&Entry>| v.iter().map(|e| e.name).collect::<Vec<_>>();
+        let default = names(select(&["template"], &none).unwrap());
+        assert!(!default.contains(&"template"));
+        assert!(default.contains(&"horizontal_port_scan"));
+        assert_eq!(
+            names(select(&none, &none).unwrap()),
+            default,
+            "template is off by default"
+        );
+        assert!(names(select(&none, &["template"]).unwrap()).contains(&"template"));
+        assert!(!names(select(&["zeek_notices"], &none).unwrap()).contains(&"zeek_notices"));
+        assert!(select(&["rnn_cc_detection"], &none).is_ok());
+        let err = select(&["no_such_thing"], &none).unwrap_err();
+        assert!(err.to_string().contains("horizontal_port_scan"));
+    }
+
+    #[test]
+    fn every_detector_is_deterministic() {
+        use slips_core::{Conn, ConnState, Flow, Notice, Proto, Record, Timestamp};
+        use slips_engine::{Engine, EngineConfig};
+        // A mixed fixture that makes every detector fire at least once.
+        let mut flows = Vec::new();
+        for i in 0..300u32 {
+            let dst = format!("93.184.{}.{}", i / 250, i % 250);
+            flows.push(Flow::from(Record::Conn(Conn {
+                ts: Timestamp::from_secs(1000.0 + i as f64),
+                uid: format!("C{i}").into(),
+                saddr: Some("10.0.0.5".parse().unwrap()),
+                daddr: Some(dst.parse().unwrap()),
+                dport: if i % 2 == 0 { 23 } else { (i % 200) as u16 + 1 },
+                proto: Some(Proto::Tcp),
+                state: ConnState::S0,
+                spkts: 2,
+                ..Default::default()
+            })));
+        }
+        for port in 1..=20u16 {
+            flows.push(Flow::from(Record::Conn(Conn {
+                ts: Timestamp::from_secs(1300.0 + port as f64),
+                uid: format!("V{port}").into(),
+                saddr: Some("10.0.0.5".parse().unwrap()),
+                daddr: Some("93.184.9.9".parse().unwrap()),
+                dport: port,
+                proto: Some(Proto::Tcp),
+                state: ConnState::REJ,
+                spkts: 1,
+                ..Default::default()
+            })));
+        }
+        flows.push(Flow::from(Record::Notice(Box::new(Notice {
+            ts: Timestamp::from_secs(1400.0),
+            note: "Scan::Address_Scan".into(),
+            msg: Some("10.0.0.5 scanned at least 25 unique hosts on port 23/tcp".into()),
+            src: Some("10.0.0.5".parse().unwrap()),
+            ..Default::default()
+        }))));
+        let cfg = Config::default();
+        for e in REGISTRY {
+            let run = || {
+                let mut eng = Engine::new(EngineConfig::default(), vec![e.build(&cfg)]);
+                for f in &flows {
+                    eng.process(f);
+                }
+                eng.finish();
+                eng.drain_events().collect::<Vec<_>>()
+            };
+            let a = run();
+            assert!(!a.is_empty(), "{} produced nothing on the fixture", e.name);
+            assert_eq!(a, run(), "{} is not deterministic", e.name);
+        }
+    }
+}
