@@ -29,7 +29,7 @@ impl Timestamp {
         self.0
     }
 
-    pub fn add(self, secs: f64) -> Self {
+    pub fn plus(self, secs: f64) -> Self {
         Timestamp::from_secs(self.0 + secs)
     }
 
