@@ -139,7 +139,8 @@ impl std::fmt::Display for UnknownDetector {
 
 impl std::error::Error for UnknownDetector {}
 
-/// The detectors that run: enabled by default and not disabled, or explicitly enabled.
+/// The detectors that run: those listed in `enable`, and those enabled by default that
+/// `disable` does not list.
 /// Names that are Slips module names are accepted and ignored.
 pub fn select<S: AsRef<str>>(
     disable: &[S],
@@ -154,7 +155,7 @@ pub fn select<S: AsRef<str>>(
     let listed = |list: &[S], name: &str| list.iter().any(|n| n.as_ref() == name);
     Ok(REGISTRY
         .iter()
-        .filter(|e| !listed(disable, e.name) && (e.enabled_by_default || listed(enable, e.name)))
+        .filter(|e| listed(enable, e.name) || (e.enabled_by_default && !listed(disable, e.name)))
         .collect())
 }
 
@@ -224,6 +225,7 @@ mod registry_tests {
             "template is off by default"
         );
         assert!(names(select(&none, &["template"]).unwrap()).contains(&"template"));
+        assert!(names(select(&["template"], &["template"]).unwrap()).contains(&"template"));
         assert!(!names(select(&["zeek_notices"], &none).unwrap()).contains(&"zeek_notices"));
         assert!(select(&["rnn_cc_detection"], &none).is_ok());
         let err = select(&["no_such_thing"], &none).unwrap_err();

@@ -1,0 +1,725 @@
+//! The typed configuration and its defaults.
+//!
+//! Field names follow the YAML keys (`ssh_succesful_detection_threshold` keeps Slips'
+//! spelling) so that a key in the file is easy to find here. Defaults are those of Slips'
+//! own `config/slips.yaml`. Sections that slips does not use are accepted by the loader but
+//! not stored.
+
+use crate::types::{AnalysisDirection, ExportFormat, ExportTarget, TimeWindowWidth};
+use ipnet::IpNet;
+use slips_core::EvidenceType;
+use std::path::PathBuf;
+
+/// The whole configuration. [`Config::default()`] equals Slips' shipped `slips.yaml`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// `output:` log file names (used in daemon mode).
+    pub output: Output,
+    /// `parameters:` general settings.
+    pub parameters: Parameters,
+    /// `detection:` alerting.
+    pub detection: Detection,
+    /// `modules:` which modules run.
+    pub modules: Modules,
+    /// `DisabledAlerts:` evidence types that are dropped.
+    pub disabled_alerts: DisabledAlerts,
+    /// `flow_alerts:` thresholds of the flow heuristics.
+    pub flow_alerts: FlowAlerts,
+    /// `brute_force_detector:`.
+    pub brute_force_detector: BruteForceDetector,
+    /// `virustotal:`.
+    pub virustotal: VirusTotal,
+    /// `threatintelligence:` feeds and local TI files.
+    pub threat_intelligence: ThreatIntelligence,
+    /// `whitelists:`.
+    pub whitelists: Whitelists,
+    /// `exporting_alerts:` Slack / STIX export.
+    pub exporting_alerts: ExportingAlerts,
+    /// `cesnet:` Warden sharing.
+    pub cesnet: Cesnet,
+    /// `web_interface:`.
+    pub web_interface: WebInterface,
+    /// `slips:` settings of this implementation that Slips does not have.
+    pub engine: Engine,
+}
+
+/// `output:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    /// `stdout` (default `slips.log`).
+    pub stdout: String,
+    /// `stderr` (default `errors.log`).
+    pub stderr: String,
+    /// `logs` (default `slips.log`).
+    pub logs: String,
+}
+
+/// `parameters:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameters {
+    /// `verbose`: how much is printed about detections, 0–3 (default 1).
+    pub verbose: u8,
+    /// `debug`: how much is printed about errors and warnings, 0–3 (default 0).
+    pub debug: u8,
+    /// `time_window_width`: seconds, or `only_one_tw` (default 3600).
+    pub time_window_width: TimeWindowWidth,
+    /// `export_strato_letters`: write `strato_letters.tsv` (default false).
+    pub export_strato_letters: bool,
+    /// `analysis_direction`: `out` or `all` (default out).
+    pub analysis_direction: AnalysisDirection,
+    /// `delete_zeek_files` (default false).
+    pub delete_zeek_files: bool,
+    /// `store_a_copy_of_zeek_files` (default false).
+    pub store_a_copy_of_zeek_files: bool,
+    /// `store_zeek_files_in_the_output_dir` (default true).
+    pub store_zeek_files_in_the_output_dir: bool,
+    /// `metadata_dir`: write `metadata/` in the output folder (default true).
+    pub metadata_dir: bool,
+    /// `permanent_dir`: data kept across runs (default `permanent`).
+    pub permanent_dir: PathBuf,
+    /// `pcapfilter`: BPF filter given to Zeek (default empty = none).
+    pub pcapfilter: String,
+    /// `tcp_inactivity_timeout`: in **minutes**, given to Zeek (default 60).
+    pub tcp_inactivity_timeout: u32,
+    /// `deletePrevdb`: start from an empty database (default true).
+    pub delete_prev_db: bool,
+    /// `label`: ground-truth label given to every flow (default `normal`).
+    pub label: String,
+    /// `rotation`: rotate Zeek logs on live captures (default true).
+    pub rotation: bool,
+    /// `default_rotation_interval`, in seconds (default `1day` = 86400).
+    pub default_rotation_interval: f64,
+    /// `keep_rotated_files_for`, in seconds (default `1 day` = 86400).
+    pub keep_rotated_files_for: f64,
+    /// `wait_for_modules_to_finish`, in seconds (default `10080 mins` = one week).
+    pub wait_for_modules_to_finish: f64,
+    /// `export_labeled_flows` (default false).
+    pub export_labeled_flows: bool,
+    /// `export_format`: `json` or `tsv` (default json).
+    pub export_format: ExportFormat,
+    /// `client_ips`: addresses and networks considered local ("ours"). Plain addresses
+    /// are stored as /32 or /128 networks; networks are truncated to their base address.
+    pub client_ips: Vec<IpNet>,
+    /// `home_network` (a key of older Slips versions): when set, only IPs inside these
+    /// networks get profiles. `None` = every IP may get a profile.
+    pub home_network: Option<Vec<IpNet>>,
+}
+
+/// `detection:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detection {
+    /// `evidence_detection_threshold`: threat points per **minute** of window needed for
+    /// an alert; positive (default 0.25). See [`Config::threshold_per_window`].
+    pub evidence_detection_threshold: f64,
+    /// `popup_alerts`: desktop notifications (default false).
+    pub popup_alerts: bool,
+}
+
+/// `modules:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Modules {
+    /// `disable`: module names not to run (default `[template]`).
+    pub disable: Vec<String>,
+    /// `enable` (ours): detectors that are off by default to run anyway, e.g. `[template]`
+    /// (default none). `enable` wins over `disable`.
+    pub enable: Vec<String>,
+    /// `timeline_human_timestamp`: human-readable times in the timeline (default true).
+    pub timeline_human_timestamp: bool,
+}
+
+/// `DisabledAlerts:` section.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisabledAlerts {
+    /// `disabled_detections`: evidence of these types is dropped (default none).
+    pub disabled_detections: Vec<EvidenceType>,
+}
+
+/// `flow_alerts:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowAlerts {
+    /// `long_connection_threshold`: seconds (default 1500).
+    pub long_connection_threshold: f64,
+    /// `ssh_succesful_detection_threshold` (Slips' spelling): bytes (default 4290).
+    pub ssh_succesful_detection_threshold: u64,
+    /// `data_exfiltration_threshold`: megabytes (default 500).
+    pub data_exfiltration_threshold: f64,
+    /// `entropy_threshold`: Shannon entropy of DNS TXT answers (default 5).
+    pub entropy_threshold: f64,
+    /// `pastebin_download_threshold`: bytes (default 700).
+    pub pastebin_download_threshold: u64,
+}
+
+/// `brute_force_detector:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BruteForceDetector {
+    /// `ssh_attempt_threshold`: SSH attempts from one source to one destination (default 9).
+    pub ssh_attempt_threshold: u32,
+}
+
+/// `virustotal:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VirusTotal {
+    /// `api_key_file` (default `config/vt_api_key`).
+    pub api_key_file: PathBuf,
+    /// `virustotal_update_period`: seconds (default 259200 = 3 days).
+    pub virustotal_update_period: f64,
+}
+
+/// `threatintelligence:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreatIntelligence {
+    /// `wait_for_TI_to_finish` (default false).
+    pub wait_for_ti_to_finish: bool,
+    /// `local_threat_intelligence_files`: folder of the user's own IoC files
+    /// (default `config/local_ti_files/`).
+    pub local_threat_intelligence_files: PathBuf,
+    /// `download_path_for_remote_threat_intelligence`.
+    pub download_path_for_remote_threat_intelligence: PathBuf,
+    /// `TI_files_update_period`: seconds (default 86400).
+    pub ti_files_update_period: f64,
+    /// `mac_db_update`: seconds (default 1209600 = 2 weeks).
+    pub mac_db_update: f64,
+    /// `mac_db`: URL of the MAC vendor database.
+    pub mac_db: String,
+    /// `ti_files`: list of IP/domain feeds (default `config/TI_feeds.csv`).
+    pub ti_files: PathBuf,
+    /// `ja3_feeds` (default `config/JA3_feeds.csv`).
+    pub ja3_feeds: PathBuf,
+    /// `ssl_feeds` (default `config/SSL_feeds.csv`).
+    pub ssl_feeds: PathBuf,
+    /// `RiskIQ_credentials_path` (default `config/RiskIQ_credentials`).
+    pub riskiq_credentials_path: PathBuf,
+    /// `riskiq_update_period`: seconds (default 604800).
+    pub riskiq_update_period: f64,
+}
+
+/// `whitelists:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Whitelists {
+    /// `enable_online_whitelist`: Tranco top domains (default true).
+    pub enable_online_whitelist: bool,
+    /// `online_whitelist_update_period`: seconds (default 86400).
+    pub online_whitelist_update_period: f64,
+    /// `online_whitelist`: URL of the Tranco list.
+    pub online_whitelist: String,
+    /// `enable_local_whitelist` (default true).
+    pub enable_local_whitelist: bool,
+    /// `local_whitelist_path` (default `config/whitelist.conf`).
+    pub local_whitelist_path: PathBuf,
+}
+
+/// `exporting_alerts:` section (credentials and TAXII tuning keys are accepted but not
+/// stored).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportingAlerts {
+    /// `export_to`: `slack` and/or `stix` (default none).
+    pub export_to: Vec<ExportTarget>,
+    /// `slack_channel_name`.
+    pub slack_channel_name: String,
+    /// `sensor_name` (default `sensor1`).
+    pub sensor_name: String,
+    /// `slack_api_path`: file holding the Slack token.
+    pub slack_api_path: PathBuf,
+    /// `TAXII_server` (default `localhost`).
+    pub taxii_server: String,
+    /// `port` of the TAXII server (default 1234).
+    pub port: u16,
+    /// `use_https` (default false).
+    pub use_https: bool,
+    /// `discovery_path` (default `/taxii2/`).
+    pub discovery_path: String,
+    /// `taxii_version`: 1 or 2 (default 2).
+    pub taxii_version: u8,
+    /// `collection_name` (default `Alerts`).
+    pub collection_name: String,
+    /// `push_delay`: seconds (default 3600).
+    pub push_delay: f64,
+}
+
+/// `cesnet:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cesnet {
+    /// `send_alerts` (default false).
+    pub send_alerts: bool,
+    /// `receive_alerts` (default false).
+    pub receive_alerts: bool,
+    /// `configuration_file` (default `config/warden.conf`).
+    pub configuration_file: PathBuf,
+    /// `receive_delay`: seconds (default 86400).
+    pub receive_delay: f64,
+}
+
+/// `web_interface:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebInterface {
+    /// `port` (default 55000).
+    pub port: u16,
+}
+
+/// `slips:` section: limits of this implementation (Slips has no such section).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Engine {
+    /// `max_open_windows`: most profile-time-windows kept in memory at once; when the cap
+    /// is reached the oldest are closed early (default 500,000).
+    pub max_open_windows: usize,
+    /// `max_profiles`: most profiles (IPs) tracked at once (default 1,000,000).
+    pub max_profiles: usize,
+    /// `close_grace`: seconds of traffic time a window stays open after its end, so that
+    /// late (out-of-order) flows still land in it. `None` (the key absent) means one window
+    /// width, like Slips, which closes a window once its profile saw no flow for one width.
+    /// Use [`Config::close_grace`] for the effective value.
+    pub close_grace: Option<f64>,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            stdout: "slips.log".to_owned(),
+            stderr: "errors.log".to_owned(),
+            logs: "slips.log".to_owned(),
+        }
+    }
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters {
+            verbose: 1,
+            debug: 0,
+            time_window_width: TimeWindowWidth::DEFAULT,
+            export_strato_letters: false,
+            analysis_direction: AnalysisDirection::Out,
+            delete_zeek_files: false,
+            store_a_copy_of_zeek_files: false,
+            store_zeek_files_in_the_output_dir: true,
+            metadata_dir: true,
+            permanent_dir: PathBuf::from("permanent"),
+            pcapfilter: String::new(),
+            tcp_inactivity_timeout: 60,
+            delete_prev_db: true,
+            label: "normal".to_owned(),
+            rotation: true,
+            default_rotation_interval: 86_400.0,
+            keep_rotated_files_for: 86_400.0,
+            wait_for_modules_to_finish: 10_080.0 * 60.0,
+            export_labeled_flows: false,
+            export_format: ExportFormat::Json,
+            client_ips: Vec::new(),
+            home_network: None,
+        }
+    }
+}
+
+impl Default for Detection {
+    fn default() -> Self {
+        Detection {
+            evidence_detection_threshold: 0.25,
+            popup_alerts: false,
+        }
+    }
+}
+
+impl Default for Modules {
+    fn default() -> Self {
+        Modules {
+            disable: vec!["template".to_owned()],
+            enable: Vec::new(),
+            timeline_human_timestamp: true,
+        }
+    }
+}
+
+impl Default for FlowAlerts {
+    fn default() -> Self {
+        FlowAlerts {
+            long_connection_threshold: 1500.0,
+            ssh_succesful_detection_threshold: 4290,
+            data_exfiltration_threshold: 500.0,
+            entropy_threshold: 5.0,
+            pastebin_download_threshold: 700,
+        }
+    }
+}
+
+impl Default for BruteForceDetector {
+    fn default() -> Self {
+        BruteForceDetector {
+            ssh_attempt_threshold: 9,
+        }
+    }
+}
+
+impl Default for VirusTotal {
+    fn default() -> Self {
+        VirusTotal {
+            api_key_file: PathBuf::from("config/vt_api_key"),
+            virustotal_update_period: 259_200.0,
+        }
+    }
+}
+
+impl Default for ThreatIntelligence {
+    fn default() -> Self {
+        ThreatIntelligence {
+            wait_for_ti_to_finish: false,
+            local_threat_intelligence_files: PathBuf::from("config/local_ti_files/"),
+            download_path_for_remote_threat_intelligence: PathBuf::from(
+                "modules/threat_intelligence/remote_data_files/",
+            ),
+            ti_files_update_period: 86_400.0,
+            mac_db_update: 1_209_600.0,
+            mac_db: "https://maclookup.app/downloads/json-database/get-db".to_owned(),
+            ti_files: PathBuf::from("config/TI_feeds.csv"),
+            ja3_feeds: PathBuf::from("config/JA3_feeds.csv"),
+            ssl_feeds: PathBuf::from("config/SSL_feeds.csv"),
+            riskiq_credentials_path: PathBuf::from("config/RiskIQ_credentials"),
+            riskiq_update_period: 604_800.0,
+        }
+    }
+}
+
+impl Default for Whitelists {
+    fn default() -> Self {
+        Whitelists {
+            enable_online_whitelist: true,
+            online_whitelist_update_period: 86_400.0,
+            online_whitelist: "https://tranco-list.eu/download/X5QNN/10000".to_owned(),
+            enable_local_whitelist: true,
+            local_whitelist_path: PathBuf::from("config/whitelist.conf"),
+        }
+    }
+}
+
+impl Default for ExportingAlerts {
+    fn default() -> Self {
+        ExportingAlerts {
+            export_to: Vec::new(),
+            slack_channel_name: "proj_slips_alerting_module".to_owned(),
+            sensor_name: "sensor1".to_owned(),
+            slack_api_path: PathBuf::from("config/slack_bot_token_secret"),
+            taxii_server: "localhost".to_owned(),
+            port: 1234,
+            use_https: false,
+            discovery_path: "/taxii2/".to_owned(),
+            taxii_version: 2,
+            collection_name: "Alerts".to_owned(),
+            push_delay: 3600.0,
+        }
+    }
+}
+
+impl Default for Cesnet {
+    fn default() -> Self {
+        Cesnet {
+            send_alerts: false,
+            receive_alerts: false,
+            configuration_file: PathBuf::from("config/warden.conf"),
+            receive_delay: 86_400.0,
+        }
+    }
+}
+
+impl Default for WebInterface {
+    fn default() -> Self {
+        WebInterface { port: 55000 }
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine {
+            max_open_windows: 500_000,
+            max_profiles: 1_000_000,
+            close_grace: None,
+        }
+    }
+}
+
+/// Settings given on the command line; they win over the file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overrides {
+    /// `-w` (seconds, or `only_one_tw`).
+    pub time_window_width: Option<TimeWindowWidth>,
+    /// `-v`.
+    pub verbose: Option<u8>,
+    /// `-e`.
+    pub debug: Option<u8>,
+}
+
+impl Config {
+    /// Apply command-line settings over the values read from the file.
+    pub fn apply_overrides(&mut self, o: &Overrides) {
+        if let Some(w) = o.time_window_width {
+            tracing::debug!(width = %w, "time window width overridden on the command line");
+            self.parameters.time_window_width = w;
+        }
+        if let Some(v) = o.verbose {
+            self.parameters.verbose = v;
+        }
+        if let Some(d) = o.debug {
+            self.parameters.debug = d;
+        }
+    }
+
+    /// Width of a time window in seconds.
+    pub fn window_width(&self) -> f64 {
+        self.parameters.time_window_width.seconds()
+    }
+
+    /// The accumulated threat level a profile needs within one time window for an alert:
+    /// `evidence_detection_threshold × width / 60` (0.25 × 3600 / 60 = 15 by default).
+    pub fn threshold_per_window(&self) -> f64 {
+        self.detection.evidence_detection_threshold * self.window_width() / 60.0
+    }
+
+    /// Effective `slips.close_grace` in seconds: the configured value, or one window width.
+    pub fn close_grace(&self) -> f64 {
+        self.engine
+            .close_grace
+            .unwrap_or_else(|| self.window_width())
+    }
+
+    /// Is evidence of this type dropped (`DisabledAlerts.disabled_detections`)?
+    pub fn is_detection_disabled(&self, t: EvidenceType) -> bool {
+        self.disabled_alerts.disabled_detections.contains(&t)
+    }
+
+    /// Is this module listed in `modules.disable`?
+    pub fn is_module_disabled(&self, name: &str) -> bool {
+        self.modules.disable.iter().any(|m| m == name)
+    }
+
+    /// The settings slips applies, as `(dotted key, value)` pairs, for `slips.log`.
+    /// Secrets are never listed.
+    pub fn effective_summary(&self) -> Vec<(String, String)> {
+        let p = &self.parameters;
+        let nets = |v: &[IpNet]| {
+            let items: Vec<String> = v.iter().map(ToString::to_string).collect();
+            format!("[{}]", items.join(", "))
+        };
+        let mut out: Vec<(&str, String)> = vec![
+            ("parameters.verbose", p.verbose.to_string()),
+            ("parameters.debug", p.debug.to_string()),
+            (
+                "parameters.time_window_width",
+                p.time_window_width.to_string(),
+            ),
+            (
+                "parameters.analysis_direction",
+                p.analysis_direction.to_string(),
+            ),
+            (
+                "parameters.export_strato_letters",
+                p.export_strato_letters.to_string(),
+            ),
+            ("parameters.metadata_dir", p.metadata_dir.to_string()),
+            ("parameters.pcapfilter", format!("{:?}", p.pcapfilter)),
+            (
+                "parameters.tcp_inactivity_timeout",
+                format!("{} min", p.tcp_inactivity_timeout),
+            ),
+            ("parameters.label", p.label.clone()),
+            (
+                "parameters.export_labeled_flows",
+                p.export_labeled_flows.to_string(),
+            ),
+            ("parameters.export_format", p.export_format.to_string()),
+            ("parameters.client_ips", nets(&p.client_ips)),
+        ];
+        if let Some(h) = &p.home_network {
+            out.push(("parameters.home_network", nets(h)));
+        }
+        let d = &self.detection;
+        let disabled: Vec<&str> = self
+            .disabled_alerts
+            .disabled_detections
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        let f = &self.flow_alerts;
+        let ti = &self.threat_intelligence;
+        let w = &self.whitelists;
+        let e = &self.engine;
+        let export_to: Vec<&str> = self
+            .exporting_alerts
+            .export_to
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        out.extend([
+            (
+                "detection.evidence_detection_threshold",
+                d.evidence_detection_threshold.to_string(),
+            ),
+            (
+                "detection.threshold_per_window (derived)",
+                self.threshold_per_window().to_string(),
+            ),
+            ("detection.popup_alerts", d.popup_alerts.to_string()),
+            (
+                "modules.disable",
+                format!("[{}]", self.modules.disable.join(", ")),
+            ),
+            (
+                "modules.timeline_human_timestamp",
+                self.modules.timeline_human_timestamp.to_string(),
+            ),
+            (
+                "DisabledAlerts.disabled_detections",
+                format!("[{}]", disabled.join(", ")),
+            ),
+            (
+                "flow_alerts.long_connection_threshold",
+                format!("{} s", f.long_connection_threshold),
+            ),
+            (
+                "flow_alerts.ssh_succesful_detection_threshold",
+                format!("{} bytes", f.ssh_succesful_detection_threshold),
+            ),
+            (
+                "flow_alerts.data_exfiltration_threshold",
+                format!("{} MB", f.data_exfiltration_threshold),
+            ),
+            (
+                "flow_alerts.entropy_threshold",
+                f.entropy_threshold.to_string(),
+            ),
+            (
+                "flow_alerts.pastebin_download_threshold",
+                format!("{} bytes", f.pastebin_download_threshold),
+            ),
+            (
+                "brute_force_detector.ssh_attempt_threshold",
+                self.brute_force_detector.ssh_attempt_threshold.to_string(),
+            ),
+            (
+                "threatintelligence.local_threat_intelligence_files",
+                ti.local_threat_intelligence_files.display().to_string(),
+            ),
+            (
+                "threatintelligence.ti_files",
+                ti.ti_files.display().to_string(),
+            ),
+            (
+                "threatintelligence.ja3_feeds",
+                ti.ja3_feeds.display().to_string(),
+            ),
+            (
+                "threatintelligence.ssl_feeds",
+                ti.ssl_feeds.display().to_string(),
+            ),
+            (
+                "whitelists.enable_local_whitelist",
+                w.enable_local_whitelist.to_string(),
+            ),
+            (
+                "whitelists.local_whitelist_path",
+                w.local_whitelist_path.display().to_string(),
+            ),
+            (
+                "whitelists.enable_online_whitelist",
+                w.enable_online_whitelist.to_string(),
+            ),
+            (
+                "exporting_alerts.export_to",
+                format!("[{}]", export_to.join(", ")),
+            ),
+            ("web_interface.port", self.web_interface.port.to_string()),
+            ("slips.max_open_windows", e.max_open_windows.to_string()),
+            ("slips.max_profiles", e.max_profiles.to_string()),
+            (
+                "slips.close_grace",
+                match e.close_grace {
+                    Some(g) => format!("{g} s"),
+                    None => format!("{} s (one window width)", self.close_grace()),
+                },
+            ),
+        ]);
+        out.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_slips_defaults() {
+        let c = Config::default();
+        let p = &c.parameters;
+        assert_eq!(p.verbose, 1);
+        assert_eq!(p.debug, 0);
+        assert_eq!(p.time_window_width.seconds(), 3600.0);
+        assert_eq!(p.analysis_direction, AnalysisDirection::Out);
+        assert!(p.metadata_dir);
+        assert_eq!(p.pcapfilter, "");
+        assert_eq!(p.tcp_inactivity_timeout, 60);
+        assert_eq!(p.label, "normal");
+        assert!(!p.export_labeled_flows);
+        assert_eq!(p.export_format, ExportFormat::Json);
+        assert!(p.client_ips.is_empty());
+        assert_eq!(p.home_network, None);
+        assert_eq!(c.detection.evidence_detection_threshold, 0.25);
+        assert!(!c.detection.popup_alerts);
+        assert_eq!(c.modules.disable, vec!["template".to_owned()]);
+        assert!(c.modules.timeline_human_timestamp);
+        assert!(c.disabled_alerts.disabled_detections.is_empty());
+        assert_eq!(c.flow_alerts.long_connection_threshold, 1500.0);
+        assert_eq!(c.flow_alerts.ssh_succesful_detection_threshold, 4290);
+        assert_eq!(c.flow_alerts.data_exfiltration_threshold, 500.0);
+        assert_eq!(c.flow_alerts.entropy_threshold, 5.0);
+        assert_eq!(c.flow_alerts.pastebin_download_threshold, 700);
+        assert_eq!(c.brute_force_detector.ssh_attempt_threshold, 9);
+        assert_eq!(c.web_interface.port, 55000);
+        assert_eq!(c.engine.max_open_windows, 500_000);
+        assert_eq!(c.engine.max_profiles, 1_000_000);
+        assert_eq!(c.close_grace(), 3600.0);
+        assert_eq!(c.threshold_per_window(), 15.0);
+        assert!(c.is_module_disabled("template"));
+        assert!(!c.is_detection_disabled(EvidenceType::ARP_SCAN));
+    }
+
+    #[test]
+    fn threshold_per_window_scales_with_width() {
+        let mut c = Config::default();
+        assert_eq!(c.threshold_per_window(), 15.0);
+        c.parameters.time_window_width = TimeWindowWidth::from_seconds(300.0).unwrap_or_default();
+        assert_eq!(c.threshold_per_window(), 1.25);
+        c.detection.evidence_detection_threshold = 0.08;
+        c.parameters.time_window_width = TimeWindowWidth::DEFAULT;
+        assert!((c.threshold_per_window() - 4.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn overrides_win() {
+        let mut c = Config::default();
+        c.apply_overrides(&Overrides {
+            time_window_width: "300".parse().ok(),
+            verbose: Some(3),
+            debug: None,
+        });
+        assert_eq!(c.window_width(), 300.0);
+        assert_eq!(c.parameters.verbose, 3);
+        assert_eq!(c.parameters.debug, 0);
+        assert_eq!(c.close_grace(), 300.0);
+        c.apply_overrides(&Overrides {
+            time_window_width: Some(TimeWindowWidth::ONLY_ONE),
+            ..Overrides::default()
+        });
+        assert!(c.parameters.time_window_width.is_only_one());
+        c.apply_overrides(&Overrides::default());
+        assert!(c.parameters.time_window_width.is_only_one());
+    }
+
+    #[test]
+    fn summary_lists_applied_keys() {
+        let s = Config::default().effective_summary();
+        let get = |k: &str| s.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("parameters.time_window_width"), Some("3600"));
+        assert_eq!(get("detection.evidence_detection_threshold"), Some("0.25"));
+        assert_eq!(get("detection.threshold_per_window (derived)"), Some("15"));
+        assert_eq!(get("modules.disable"), Some("[template]"));
+        assert_eq!(get("slips.close_grace"), Some("3600 s (one window width)"));
+        assert_eq!(get("parameters.home_network"), None);
+    }
+}
