@@ -117,6 +117,12 @@ struct Profile {
     max_threat_level: Option<ThreatLevel>,
 }
 
+/// Four decimals are plenty for confidences and threat levels, and spare users float noise
+/// such as 0.11800000000000001.
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
 fn push_fact<T: PartialEq>(v: &mut Vec<T>, x: T) {
     if v.len() < FACT_CAP && !v.contains(&x) {
         v.push(x);
@@ -517,6 +523,11 @@ impl Engine {
             // a growing finding is new evidence while a repeated one is not.
             d.uids.hash(&mut key);
             d.description.hash(&mut key);
+            if d.uids.is_empty() {
+                // Without flow ids, the time tells repeated findings apart (Zeek repeats a
+                // notice text when its counter restarts).
+                d.ts.hash(&mut key);
+            }
             let key = key.finish();
             let w = self.slots[slot as usize].as_mut().expect("open slot");
             if !w.seen.insert(key) {
@@ -538,7 +549,7 @@ impl Engine {
                 attacker: d.attacker,
                 victim: d.victim,
                 threat_level: d.threat_level,
-                confidence: d.confidence.clamp(0.0, 1.0),
+                confidence: round4(d.confidence.clamp(0.0, 1.0)),
                 ts: d.ts,
                 proto: d.proto,
                 src_port: d.src_port,
@@ -552,7 +563,7 @@ impl Engine {
             let counts = ev.counts_toward_alert();
             if counts {
                 w.accumulated += ev.weight();
-                ev.accumulated_threat_level = w.accumulated;
+                ev.accumulated_threat_level = round4(w.accumulated);
                 w.pending.push(ev.clone());
             }
             if let Some(f) = w.features.as_deref_mut() {
@@ -565,7 +576,7 @@ impl Engine {
             self.events.push(Event::Evidence(ev));
             if counts && w.accumulated >= self.cfg.threshold {
                 let evidence = std::mem::take(&mut w.pending);
-                let acc = w.accumulated;
+                let acc = round4(w.accumulated);
                 w.accumulated = 0.0;
                 w.alerted = true;
                 let tw = w.tw;

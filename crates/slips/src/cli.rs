@@ -1,0 +1,76 @@
+//! Command-line interface. Flags follow Slips' where they exist.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  slips -f capture_logs/                  analyse a folder of Zeek logs (TSV or JSON)
+  slips -f conn.log                       analyse one Zeek log file
+  slips -f logs/ -o out/ -w 300 -l        5-minute windows, per-profile files in out/
+  slips -f logs/ -c slips.yaml -v 2       use a configuration file, more output
+  slips -f logs/ -D -p -a 3               no detection: print tuples with >= 3 letters";
+
+/// slips: behavioural network intrusion detection. Groups flows into a profile per IP and
+/// time windows, runs behavioural detectors, and raises alerts when a profile's evidence in
+/// a window crosses the threshold.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "slips", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Input to analyse: a folder of Zeek logs or one Zeek log file (TSV or JSON,
+    /// `.log` or `.log.labeled`). The format is detected from the content.
+    #[arg(short = 'f', long = "filepath", visible_alias = "file", value_name = "PATH")]
+    pub filepath: Option<PathBuf>,
+
+    /// Same as -f (Slips' old flag for reading a capture).
+    #[arg(short = 'r', long = "read", value_name = "PATH", conflicts_with = "filepath")]
+    pub read: Option<PathBuf>,
+
+    /// Configuration file (YAML, Slips' slips.yaml keys). Default: built-in settings.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output folder. Default: output/<input name>_<YYYY-mm-dd_HH:MM:SS>/.
+    /// An existing folder is emptied of slips' files first.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Verbosity on the terminal, 0-3 (default from the config, 1).
+    #[arg(short = 'v', long = "verbose", value_name = "0-3", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub verbose: Option<u8>,
+
+    /// Debug level of errors.log, 0-3 (default from the config, 0).
+    #[arg(short = 'e', long = "debug", value_name = "0-3", value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub debug: Option<u8>,
+
+    /// Time-window width in seconds (default from the config, 3600).
+    #[arg(short = 'w', long = "window-width", value_name = "SECONDS")]
+    pub window_width: Option<f64>,
+
+    /// Write per-profile files: one folder per IP with a file per time window, a timeline and
+    /// the profile's facts, plus Blocked.txt.
+    #[arg(short = 'l', long = "create-log-files")]
+    pub log_files: bool,
+
+    /// Do not detect: only build profiles, windows and letters (use with -p).
+    #[arg(short = 'D', long = "no-detection")]
+    pub no_detection: bool,
+
+    /// Print the tuples of each time window with their behavioural letters.
+    #[arg(short = 'p', long = "print-letters")]
+    pub print_letters: bool,
+
+    /// Minimum number of letters (flows) for a tuple to be printed with -p.
+    #[arg(short = 'a', long = "min-letters", value_name = "N", default_value_t = 1)]
+    pub min_letters: u64,
+
+    /// Do not show the progress bar and periodic statistics line.
+    #[arg(long = "quiet")]
+    pub quiet: bool,
+}
+
+impl Cli {
+    pub fn input(&self) -> Option<&PathBuf> {
+        self.filepath.as_ref().or(self.read.as_ref())
+    }
+}

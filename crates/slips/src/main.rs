@@ -1,0 +1,27 @@
+//! The `slips` command. The work happens in the library crates; this binary parses the
+//! command line, wires the input, engine and output together and reports.
+
+mod cli;
+mod input;
+mod logging;
+mod run;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let usage = e.downcast_ref::<input::UsageError>().is_some()
+                || e.downcast_ref::<slips_config::ConfigError>().is_some();
+            eprintln!("slips: error: {e:#}");
+            if usage {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! One analysis run: input → engine → outputs.
+
+use crate::cli::Cli;
+use crate::input::{self, InputKind, Progress, UsageError};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use slips_config::{Config, Overrides, TimeWindowWidth};
+use slips_core::summary::WindowSummary;
+use slips_core::Timestamp;
+use slips_engine::{AnalysisDirection, Engine, EngineConfig, Event};
+use slips_output::profiles::blocked_entries;
+use slips_output::{
+    alert_block, stats_line, AlertsJson, AlertsLog, Info, Metadata, OutputDir, ProfileFiles,
+    Stats, Timeline,
+};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::{info, warn};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+const STATS_EVERY: Duration = Duration::from_secs(5);
+/// Malformed input lines listed one by one in errors.log (all are counted).
+const PROBLEMS_LISTED: usize = 1000;
+
+fn wall_now(fmt: &str) -> String {
+    jiff::ZonedDateTime::now().strftime(fmt).to_string()
+}
+
+/// Loads the configuration and applies the command line over it.
+fn load_config(cli: &Cli) -> Result<(Config, Vec<String>)> {
+    let (mut cfg, warnings) = match &cli.config {
+        Some(p) => Config::load(p)?,
+        None => (Config::default(), Vec::new()),
+    };
+    let width = match cli.window_width {
+        Some(w) => Some(TimeWindowWidth::from_seconds(w).ok_or_else(|| {
+            UsageError(format!("-w expects a positive number of seconds, got {w}"))
+        })?),
+        None => None,
+    };
+    cfg.apply_overrides(&Overrides {
+        time_window_width: width,
+        verbose: cli.verbose,
+        debug: cli.debug,
+    });
+    Ok((cfg, warnings.iter().map(|w| w.to_string()).collect()))
+}
+
+fn engine_config(cfg: &Config, cli: &Cli) -> EngineConfig {
+    EngineConfig {
+        width: cfg.window_width(),
+        direction: match cfg.parameters.analysis_direction {
+            slips_config::AnalysisDirection::Out => AnalysisDirection::Out,
+            slips_config::AnalysisDirection::All => AnalysisDirection::All,
+        },
+        home_network: cfg.parameters.home_network.clone().unwrap_or_default(),
+        threshold: cfg.threshold_per_window(),
+        disabled_evidence: cfg.disabled_alerts.disabled_detections.clone(),
+        max_open_windows: cfg.engine.max_open_windows,
+        max_profiles: cfg.engine.max_profiles,
+        close_grace: cfg.close_grace(),
+        summaries: cli.log_files || cli.print_letters,
+        ..EngineConfig::default()
+    }
+}
+
+/// Everything events go to.
+struct Sinks {
+    alerts_log: AlertsLog,
+    alerts_json: AlertsJson,
+    profiles: Option<ProfileFiles>,
+    print_letters: bool,
+    min_letters: u64,
+    color: bool,
+    alerts_shown: u64,
+}
+
+impl Sinks {
+    fn handle(&mut self, events: impl Iterator<Item = Event>, create_time: &str) -> Result<()> {
+        for ev in events {
+            match ev {
+                Event::Evidence(e) => {
+                    self.alerts_log.evidence(&e)?;
+                    self.alerts_json.evidence(&e, create_time)?;
+                }
+                Event::Alert { alert, evidence } => {
+                    self.alerts_log.alert(&alert)?;
+                    self.alerts_json.alert(&alert, create_time)?;
+                    self.alerts_shown += 1;
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "{}", alert_block(&alert, &evidence, self.color))?;
+                }
+                Event::WindowClosed(w) => {
+                    if let Some(p) = &self.profiles {
+                        p.write_window(&w)?;
+                    }
+                    if self.print_letters {
+                        print_tuples(&w, self.min_letters)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.alerts_log.flush()?;
+        self.alerts_json.flush()?;
+        Ok(())
+    }
+}
+
+/// `-p`: the tuples of a closed window with their letters.
+fn print_tuples(w: &WindowSummary, min: u64) -> Result<()> {
+    let rows: Vec<_> = w.out_tuples.iter().filter(|t| t.flows >= min).collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Profile {} time window {} ({} - {}): {} tuples",
+        w.profile,
+        w.window.number,
+        slips_output::timefmt::slash(w.window.start),
+        slips_output::timefmt::slash(w.window.end),
+        rows.len()
+    )?;
+    for t in rows {
+        writeln!(
+            out,
+            "  {}-{}-{} ({} flows): {}",
+            t.daddr, t.dport, t.proto, t.flows, t.letters
+        )?;
+    }
+    Ok(())
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let started = Instant::now();
+    let start_date = wall_now("%Y/%m/%d %H:%M:%S%.6f");
+    let input_path = cli
+        .input()
+        .cloned()
+        .ok_or_else(|| UsageError("no input given: use -f PATH (see --help)".into()))?;
+    let (cfg, config_warnings) = load_config(&cli)?;
+    let kind = input::detect(&input_path)?;
+    let entries = if cli.no_detection {
+        Vec::new()
+    } else {
+        slips_detectors::select(&cfg.modules.disable, &cfg.modules.enable)
+            .map_err(|e| UsageError(format!("modules: {e}")))?
+    };
+
+    let out_path = match &cli.output {
+        Some(p) => p.clone(),
+        None => OutputDir::default_name(&input_path, &wall_now("%Y-%m-%d_%H:%M:%S")),
+    };
+    let outdir = OutputDir::create(&out_path, true)
+        .with_context(|| format!("cannot prepare output folder {}", out_path.display()))?;
+    let out = outdir.path().to_path_buf();
+    crate::logging::init(&out, cfg.parameters.verbose, cfg.parameters.debug)?;
+    for w in &config_warnings {
+        warn!("config: {w}");
+    }
+    info!("slips {VERSION} analysing {} ({})", input_path.display(), kind.as_str());
+    for (k, v) in cfg.effective_summary() {
+        info!("config {k} = {v}");
+    }
+    let command_line = std::env::args().collect::<Vec<_>>().join(" ");
+    let mut meta = Info {
+        version: VERSION.to_string(),
+        command_line,
+        input: input_path.display().to_string(),
+        input_type: kind.as_str().to_string(),
+        start: start_date,
+        end: None,
+        config_path: cli.config.clone(),
+    };
+    if cfg.parameters.metadata_dir {
+        Metadata::write_info(&out, &meta)?;
+    }
+
+    let detectors = slips_detectors::build_all(&entries, &cfg);
+    let mut engine = Engine::new(engine_config(&cfg, &cli), detectors);
+    info!("detectors: {}", engine.detector_names().join(", "));
+
+    let mut sinks = Sinks {
+        alerts_log: AlertsLog::create(&out)?,
+        alerts_json: AlertsJson::create(&out, VERSION)?,
+        profiles: cli.log_files.then(|| ProfileFiles::new(&out)),
+        print_letters: cli.print_letters,
+        min_letters: cli.min_letters,
+        color: std::io::stdout().is_terminal(),
+        alerts_shown: 0,
+    };
+    let mut timeline = cli.log_files.then(Timeline::new);
+
+    let progress = Arc::new(Progress::default());
+    let (rx, reader) = input::spawn_reader(&input_path, kind, progress.clone())?;
+    let show_progress = !cli.quiet;
+    let bar = if show_progress && std::io::stderr().is_terminal() {
+        let b = ProgressBar::new(progress.total_bytes.load(Ordering::Relaxed));
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let stats = |engine: &Engine, elapsed: f64| {
+        let s = engine.stats();
+        Stats {
+            analyzed_ips: s.profiles,
+            flows: s.records,
+            evidence: s.evidence,
+            alerts: s.alerts,
+            flows_per_sec: s.records as f64 / elapsed.max(1e-9),
+        }
+    };
+    let mut last_stats = Instant::now();
+    for batch in rx {
+        for flow in &batch {
+            engine.process(flow);
+            if let Some(t) = timeline.as_mut() {
+                if let (Some(src), _) = flow.record.hosts() {
+                    t.observe(src, &flow.record);
+                }
+            }
+        }
+        let create_time = wall_now("%Y-%m-%dT%H:%M:%S%.6f%:z");
+        sinks.handle(engine.drain_events(), &create_time)?;
+        bar.set_position(progress.bytes_read.load(Ordering::Relaxed));
+        if show_progress && last_stats.elapsed() >= STATS_EVERY {
+            last_stats = Instant::now();
+            let line = stats_line(&stats(&engine, started.elapsed().as_secs_f64()));
+            if bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                bar.set_message(line);
+            }
+        }
+    }
+    engine.finish();
+    let create_time = wall_now("%Y-%m-%dT%H:%M:%S%.6f%:z");
+    sinks.handle(engine.drain_events(), &create_time)?;
+    sinks.flush()?;
+    bar.finish_and_clear();
+    let report = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the input reader thread failed"))?;
+
+    if let Some(p) = &sinks.profiles {
+        let profiles = engine.profile_summaries();
+        for s in &profiles {
+            p.write_profile(s)?;
+        }
+        p.write_blocked(blocked_entries(&profiles))?;
+        if let Some(t) = &timeline {
+            t.write_all(&out)?;
+        }
+    }
+
+    let elapsed = started.elapsed().as_secs_f64();
+    report_problems(&report, &out);
+    meta.end = Some(wall_now("%Y/%m/%d %H:%M:%S%.6f"));
+    if cfg.parameters.metadata_dir {
+        Metadata::write_info(&out, &meta)?;
+    }
+    let s = engine.stats();
+    info!("engine stats: {s:?}");
+    println!("{}", stats_line(&stats(&engine, elapsed)));
+    println!(
+        "Read {} records from {} file(s) in {elapsed:.2} s; {} malformed line(s). Output: {}",
+        report.stats.total.records,
+        report.files.len(),
+        report.stats.total.malformed,
+        out.display()
+    );
+    if let Some(clock) = engine.clock() {
+        info!(
+            "time windows of {} s anchored at {}",
+            clock.width,
+            Timestamp::from_secs(clock.anchor.secs())
+        );
+    }
+    Ok(())
+}
+
+/// Malformed lines: counted, listed in errors.log with file and line, summarised on the
+/// terminal.
+fn report_problems(report: &input::ReaderReport, out: &Path) {
+    for p in report.problems.iter().take(PROBLEMS_LISTED) {
+        warn!(target: "slips::problems", "{}:{}: {}", p.file.display(), p.line, p.message);
+    }
+    let total = report.stats.total.malformed;
+    if total > 0 {
+        eprintln!(
+            "slips: {total} malformed line(s) skipped; see {} for file and line of each",
+            out.join("errors.log").display()
+        );
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_kind(k: InputKind) -> &'static str {
+    k.as_str()
+}

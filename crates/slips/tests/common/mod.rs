@@ -1,0 +1,93 @@
+//! Helpers shared by the binary's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn slips() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_slips"))
+}
+
+/// `../shared/datasets/slips/<name>` next to the repository, if present.
+pub fn dataset(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/datasets/slips")
+        .join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} is absent (../shared is not here)", p.display());
+        None
+    }
+}
+
+pub fn run_ok(args: &[&str]) -> Output {
+    let out = slips().args(args).output().expect("run slips");
+    assert!(
+        out.status.success(),
+        "slips {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every line of alerts.json, parsed.
+pub fn alerts_json(out_dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out_dir.join("alerts.json"))
+        .expect("alerts.json")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect()
+}
+
+/// One sorted, readable line per evidence: the machine-readable fields of alerts.json.
+pub fn evidence_snapshot(out_dir: &Path) -> String {
+    let mut lines: Vec<String> = alerts_json(out_dir)
+        .iter()
+        .filter(|v| v["Status"] == "Event")
+        .map(|v| {
+            let s = &v["Slips"];
+            let victim = match &s["victim"] {
+                serde_json::Value::Null => "-".to_string(),
+                x => x["value"].as_str().unwrap_or("?").to_string(),
+            };
+            format!(
+                "{} | profile {} | tw {} | attacker {} {} | victim {} | {}/{} | {} {} | flows {} | {}",
+                s["evidence_type"].as_str().unwrap(),
+                s["profile"].as_str().unwrap(),
+                s["timewindow"]["number"],
+                s["attacker"]["side"].as_str().unwrap(),
+                s["attacker"]["value"].as_str().unwrap(),
+                victim,
+                s["dst_port"],
+                s["protocol"].as_str().unwrap_or("-"),
+                s["threat_level"].as_str().unwrap(),
+                s["confidence"],
+                s["flow_count"],
+                v["Description"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    lines.sort();
+    lines.join("\n") + "\n"
+}
+
+/// Compares with the checked-in snapshot; `UPDATE_SNAPSHOTS=1` rewrites it.
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {}; run with UPDATE_SNAPSHOTS=1", path.display()));
+    if expected != actual {
+        panic!(
+            "evidence differs from {}\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
