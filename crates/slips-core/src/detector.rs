@@ -121,10 +121,35 @@ pub enum Direction {
 
 /// What the engine tells a detector about the record it is looking at.
 #[derive(Clone, Copy, Debug)]
-pub struct DetectorCtx {
+pub struct DetectorCtx<'a> {
     pub profile: IpAddr,
     pub direction: Direction,
     pub window: TimeWindow,
+    /// For a connection: the behavioural letters of its tuple in this window so far,
+    /// including this flow's symbol (`Out`: destination IP, port, protocol; `In`: source IP,
+    /// port, protocol). `None` for other records and on window close.
+    pub letters: Option<&'a str>,
+}
+
+impl<'a> DetectorCtx<'a> {
+    /// A context without letters (window close, non-connection records, tests).
+    pub fn new(profile: IpAddr, direction: Direction, window: TimeWindow) -> Self {
+        DetectorCtx {
+            profile,
+            direction,
+            window,
+            letters: None,
+        }
+    }
+}
+
+/// Drops records before they reach detectors and evidence before it is reported: the hook
+/// that whitelists plug into. Implementations do no I/O on these calls.
+pub trait Filter: Send {
+    /// True if the record must not be analysed at all.
+    fn skip_record(&self, record: &Record) -> bool;
+    /// True if the evidence must not be reported (nor counted).
+    fn skip_evidence(&self, evidence: &EvidenceDraft) -> bool;
 }
 
 /// Evidence as a detector builds it. The engine adds the profile, window, id and
@@ -376,11 +401,11 @@ mod tests {
     #[test]
     fn hosted_keeps_state_per_slot_and_frees_on_close() {
         let mut h = Hosted::new(Counter);
-        let ctx = DetectorCtx {
-            profile: "10.0.0.1".parse().unwrap(),
-            direction: Direction::Out,
-            window: crate::time::WindowClock::new(Timestamp::ZERO, 10.0).window(1),
-        };
+        let ctx = DetectorCtx::new(
+            "10.0.0.1".parse().unwrap(),
+            Direction::Out,
+            crate::time::WindowClock::new(Timestamp::ZERO, 10.0).window(1),
+        );
         let rec = Record::Conn(Conn::default());
         let mut out = Emitter::default();
         h.on_record(3, &ctx, &rec, &mut out);

@@ -16,7 +16,7 @@ pub mod summary;
 pub mod time;
 
 pub use detector::{
-    Detector, DetectorCtx, Direction, DynDetector, Emitter, EvidenceDraft, Hosted, RecordKind,
+    Detector, DetectorCtx, Direction, DynDetector, Filter, Emitter, EvidenceDraft, Hosted, RecordKind,
     RecordKinds,
 };
 pub use evidence::{Alert, Evidence, EvidenceType, Ioc, IocKind, Method, Side, ThreatLevel};

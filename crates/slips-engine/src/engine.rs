@@ -4,8 +4,8 @@ use ipnet::IpNet;
 use slips_core::evidence::alert_confidence;
 use slips_core::summary::{ProfileSummary, WindowSummary};
 use slips_core::{
-    Alert, DetectorCtx, Direction, DynDetector, Emitter, Evidence, EvidenceType, Flow, Mac, Record,
-    RecordKind, Str, ThreatLevel, Timestamp, WindowClock,
+    Alert, DetectorCtx, Direction, DynDetector, Emitter, Evidence, EvidenceDraft, EvidenceType,
+    Filter, Flow, Mac, Record, RecordKind, Str, ThreatLevel, Timestamp, WindowClock,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -98,6 +98,10 @@ pub struct EngineStats {
     pub unprofiled_records: u64,
     /// Records without any IP (e.g. x509), which no profile owns.
     pub hostless_records: u64,
+    /// Records dropped by the filter (whitelist) before analysis.
+    pub filtered_records: u64,
+    /// Evidence dropped by the filter (whitelist).
+    pub filtered_evidence: u64,
 }
 
 const FACT_CAP: usize = 16;
@@ -146,6 +150,9 @@ pub struct Engine {
     detectors: Vec<Box<dyn DynDetector>>,
     routes: Vec<Vec<usize>>,
     emitter: Emitter,
+    /// Drafts collected from the detectors of one record, with the detector index.
+    drafts: Vec<(usize, EvidenceDraft)>,
+    filter: Option<Box<dyn Filter>>,
     events: Vec<Event>,
     stats: EngineStats,
     evidence_seq: u64,
@@ -176,10 +183,18 @@ impl Engine {
             detectors,
             routes,
             emitter: Emitter::default(),
+            drafts: Vec::new(),
+            filter: None,
             events: Vec::new(),
             stats: EngineStats::default(),
             evidence_seq: 0,
         }
+    }
+
+    /// Installs the filter (whitelist) consulted for every record and evidence.
+    pub fn with_filter(mut self, filter: Box<dyn Filter>) -> Self {
+        self.filter = Some(filter);
+        self
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -217,6 +232,10 @@ impl Engine {
             .get_or_insert_with(|| WindowClock::new(ts, self.cfg.width));
         self.advance(ts);
         self.stats.records += 1;
+        if self.filter.as_ref().is_some_and(|f| f.skip_record(rec)) {
+            self.stats.filtered_records += 1;
+            return;
+        }
         let is_conn = matches!(rec, Record::Conn(_));
         if is_conn {
             self.stats.flows += 1;
@@ -394,47 +413,72 @@ impl Engine {
         let slot = self.slot_for(pid, number);
         let profile_ip = self.profile_data[pid as usize].ip;
         self.learn_facts(pid, dir, rec);
+        let tuple_key = self.update_window(slot, dir, rec);
+        let w = self.slots[slot as usize].as_ref().expect("open slot");
+        let letters = tuple_key.and_then(|k| {
+            let tuples = match dir {
+                Direction::Out => &w.out_tuples,
+                Direction::In => &w.in_tuples,
+            };
+            tuples.get(&k).map(|t| t.letters.as_str())
+        });
+        let ctx = DetectorCtx {
+            profile: profile_ip,
+            direction: dir,
+            window: w.tw,
+            letters,
+        };
+        let kind = rec.kind() as usize;
+        for &d in &self.routes[kind] {
+            self.detectors[d].on_record(slot, &ctx, rec, &mut self.emitter);
+            self.drafts.extend(self.emitter.drain().map(|x| (d, x)));
+        }
+        if !self.drafts.is_empty() {
+            let ctx = DetectorCtx::new(profile_ip, dir, ctx.window);
+            self.take_evidence(&ctx);
+        }
+    }
+
+    /// Window bookkeeping of a record: flow counts, tuple letters and, with summaries, the
+    /// features of the window files. Returns the tuple key of a connection.
+    fn update_window(
+        &mut self,
+        slot: u32,
+        dir: Direction,
+        rec: &Record,
+    ) -> Option<(IpAddr, u16, slips_core::Proto)> {
+        let Record::Conn(c) = rec else { return None };
         let max_letters = self.cfg.max_letters;
         let w = self.slots[slot as usize].as_mut().expect("open slot");
-        if let Record::Conn(c) = rec {
-            if dir == Direction::Out {
-                w.flows += 1;
-            }
-            let (Some(saddr), Some(daddr)) = (c.saddr, c.daddr) else {
-                return self.run_detectors(slot, profile_ip, dir, rec);
-            };
-            let proto = c.proto();
-            let (peer, tuples) = match dir {
-                Direction::Out => (daddr, &mut w.out_tuples),
-                Direction::In => (saddr, &mut w.in_tuples),
-            };
-            let t: &mut Tuple = tuples.entry((peer, c.dport, proto)).or_default();
-            t.flows += 1;
-            if t.letters.len() < max_letters {
-                t.state
-                    .push(c.ts.secs(), c.duration, c.bytes(), &mut t.letters);
-            }
-            if let Some(f) = w.features.as_deref_mut() {
-                let est = c.is_established();
-                match dir {
-                    Direction::Out => {
-                        *f.dst_ips.entry(daddr).or_default() += 1;
-                        f.client_ports
-                            .entry((proto, est, c.dport))
-                            .or_default()
-                            .add(c.pkts(), c.bytes());
-                    }
-                    Direction::In => {
-                        *f.src_ips.entry(saddr).or_default() += 1;
-                        f.server_ports
-                            .entry((proto, est, c.dport))
-                            .or_default()
-                            .add(c.pkts(), c.bytes());
-                    }
-                }
-            }
+        if dir == Direction::Out {
+            w.flows += 1;
         }
-        self.run_detectors(slot, profile_ip, dir, rec);
+        let (saddr, daddr) = (c.saddr?, c.daddr?);
+        let proto = c.proto();
+        let (peer, tuples) = match dir {
+            Direction::Out => (daddr, &mut w.out_tuples),
+            Direction::In => (saddr, &mut w.in_tuples),
+        };
+        let key = (peer, c.dport, proto);
+        let t: &mut Tuple = tuples.entry(key).or_default();
+        t.flows += 1;
+        if t.letters.len() < max_letters {
+            t.state
+                .push(c.ts.secs(), c.duration, c.bytes(), &mut t.letters);
+        }
+        if let Some(f) = w.features.as_deref_mut() {
+            let est = c.is_established();
+            let (ips, ports, ip) = match dir {
+                Direction::Out => (&mut f.dst_ips, &mut f.client_ports, daddr),
+                Direction::In => (&mut f.src_ips, &mut f.server_ports, saddr),
+            };
+            *ips.entry(ip).or_default() += 1;
+            ports
+                .entry((proto, est, c.dport))
+                .or_default()
+                .add(c.pkts(), c.bytes());
+        }
+        Some(key)
     }
 
     fn learn_facts(&mut self, pid: u32, dir: Direction, rec: &Record) {
@@ -483,30 +527,17 @@ impl Engine {
         }
     }
 
-    fn run_detectors(&mut self, slot: u32, profile: IpAddr, dir: Direction, rec: &Record) {
-        let w = self.slots[slot as usize].as_ref().expect("open slot");
-        let ctx = DetectorCtx {
-            profile,
-            direction: dir,
-            window: w.tw,
-        };
-        let kind = rec.kind() as usize;
-        for i in 0..self.routes[kind].len() {
-            let d = self.routes[kind][i];
-            self.detectors[d].on_record(slot, &ctx, rec, &mut self.emitter);
-            if !self.emitter.is_empty() {
-                self.take_evidence(d, &ctx);
-            }
-        }
-    }
-
     /// Turns the detector's drafts into evidence: routing, dedup, accumulation, alerts.
-    fn take_evidence(&mut self, detector: usize, ctx: &DetectorCtx) {
-        let name = self.detectors[detector].name();
-        let drafts: Vec<_> = self.emitter.drain().collect();
-        for d in drafts {
+    fn take_evidence(&mut self, ctx: &DetectorCtx) {
+        let drafts = std::mem::take(&mut self.drafts);
+        for (detector, d) in drafts {
+            let name = self.detectors[detector].name();
             if self.disabled.contains(&d.evidence_type) {
                 self.stats.disabled_evidence += 1;
+                continue;
+            }
+            if self.filter.as_ref().is_some_and(|f| f.skip_evidence(&d)) {
+                self.stats.filtered_evidence += 1;
                 continue;
             }
             // Evidence lives in the attacker's profile (Slips does the same).
@@ -615,16 +646,17 @@ impl Engine {
         let Some(w) = self.slots[slot as usize].as_ref() else {
             return;
         };
-        let ctx = DetectorCtx {
-            profile: self.profile_data[w.profile as usize].ip,
-            direction: Direction::Out,
-            window: w.tw,
-        };
+        let ctx = DetectorCtx::new(
+            self.profile_data[w.profile as usize].ip,
+            Direction::Out,
+            w.tw,
+        );
         for d in 0..self.detectors.len() {
             self.detectors[d].close(slot, &ctx, &mut self.emitter);
-            if !self.emitter.is_empty() {
-                self.take_evidence(d, &ctx);
-            }
+            self.drafts.extend(self.emitter.drain().map(|x| (d, x)));
+        }
+        if !self.drafts.is_empty() {
+            self.take_evidence(&ctx);
         }
         let Some(w) = self.slots[slot as usize].take() else {
             return;

@@ -19,11 +19,21 @@ Examples:
 pub struct Cli {
     /// Input to analyse: a folder of Zeek logs or one Zeek log file (TSV or JSON,
     /// `.log` or `.log.labeled`). The format is detected from the content.
-    #[arg(short = 'f', long = "filepath", visible_alias = "file", value_name = "PATH")]
+    #[arg(
+        short = 'f',
+        long = "filepath",
+        visible_alias = "file",
+        value_name = "PATH"
+    )]
     pub filepath: Option<PathBuf>,
 
     /// Same as -f (Slips' old flag for reading a capture).
-    #[arg(short = 'r', long = "read", value_name = "PATH", conflicts_with = "filepath")]
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "PATH",
+        conflicts_with = "filepath"
+    )]
     pub read: Option<PathBuf>,
 
     /// Configuration file (YAML, Slips' slips.yaml keys). Default: built-in settings.
@@ -61,7 +71,12 @@ pub struct Cli {
     pub print_letters: bool,
 
     /// Minimum number of letters (flows) for a tuple to be printed with -p.
-    #[arg(short = 'a', long = "min-letters", value_name = "N", default_value_t = 1)]
+    #[arg(
+        short = 'a',
+        long = "min-letters",
+        value_name = "N",
+        default_value_t = 1
+    )]
     pub min_letters: u64,
 
     /// Do not show the progress bar and periodic statistics line.

@@ -49,9 +49,8 @@ impl std::error::Error for UsageError {}
 
 /// Looks at the path and the first bytes of the file.
 pub fn detect(path: &Path) -> Result<InputKind> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        UsageError(format!("cannot read input {}: {e}", path.display()))
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| UsageError(format!("cannot read input {}: {e}", path.display())))?;
     if meta.is_dir() {
         return Ok(InputKind::ZeekFolder);
     }
@@ -158,7 +157,10 @@ pub fn spawn_reader(
                     progress
                         .bytes_read
                         .store(reader.bytes_read(), Ordering::Relaxed);
-                    if tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                    if tx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -184,14 +186,26 @@ mod tests {
 
     #[test]
     fn detects_by_content() {
-        assert_eq!(detect_bytes(b"#separator \\x09\n#set_separator\t,\n"), Some(InputKind::ZeekTsv));
-        assert_eq!(detect_bytes(b"{\"ts\":1.0,\"uid\":\"C1\"}\n"), Some(InputKind::ZeekJson));
+        assert_eq!(
+            detect_bytes(b"#separator \\x09\n#set_separator\t,\n"),
+            Some(InputKind::ZeekTsv)
+        );
+        assert_eq!(
+            detect_bytes(b"{\"ts\":1.0,\"uid\":\"C1\"}\n"),
+            Some(InputKind::ZeekJson)
+        );
         assert_eq!(
             detect_bytes(b"{\"timestamp\":\"2020\",\"flow_id\":1,\"event_type\":\"flow\"}"),
             Some(InputKind::Suricata)
         );
-        assert_eq!(detect_bytes(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]), Some(InputKind::Pcap));
-        assert_eq!(detect_bytes(&[0x0a, 0x0d, 0x0d, 0x0a, 2, 0]), Some(InputKind::Pcap));
+        assert_eq!(
+            detect_bytes(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]),
+            Some(InputKind::Pcap)
+        );
+        assert_eq!(
+            detect_bytes(&[0x0a, 0x0d, 0x0d, 0x0a, 2, 0]),
+            Some(InputKind::Pcap)
+        );
         assert_eq!(detect_bytes(&[0x0c, 0xa5, 1, 0]), Some(InputKind::Nfdump));
         assert_eq!(
             detect_bytes(b"StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State\n"),

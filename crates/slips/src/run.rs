@@ -10,8 +10,8 @@ use slips_core::Timestamp;
 use slips_engine::{AnalysisDirection, Engine, EngineConfig, Event};
 use slips_output::profiles::blocked_entries;
 use slips_output::{
-    alert_block, stats_line, AlertsJson, AlertsLog, Info, Metadata, OutputDir, ProfileFiles,
-    Stats, Timeline,
+    alert_block, stats_line, AlertsJson, AlertsLog, Info, Metadata, OutputDir, ProfileFiles, Stats,
+    Timeline,
 };
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -166,7 +166,11 @@ pub fn run(cli: Cli) -> Result<()> {
     for w in &config_warnings {
         warn!("config: {w}");
     }
-    info!("slips {VERSION} analysing {} ({})", input_path.display(), kind.as_str());
+    info!(
+        "slips {VERSION} analysing {} ({})",
+        input_path.display(),
+        kind.as_str()
+    );
     for (k, v) in cfg.effective_summary() {
         info!("config {k} = {v}");
     }

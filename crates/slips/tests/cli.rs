@@ -5,7 +5,10 @@ use common::*;
 
 fn stderr_of(args: &[&str]) -> (i32, String) {
     let o = slips().args(args).output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -13,8 +16,13 @@ fn help_explains_every_flag_with_examples() {
     let o = slips().arg("--help").output().unwrap();
     assert!(o.status.success());
     let help = String::from_utf8_lossy(&o.stdout);
-    for flag in ["-f", "-r", "-c", "-o", "-v", "-e", "-w", "-l", "-D", "-p", "-a"] {
-        assert!(help.contains(&format!("{flag}, --")) || help.contains(&format!("{flag} ")), "{flag} missing:\n{help}");
+    for flag in [
+        "-f", "-r", "-c", "-o", "-v", "-e", "-w", "-l", "-D", "-p", "-a",
+    ] {
+        assert!(
+            help.contains(&format!("{flag}, --")) || help.contains(&format!("{flag} ")),
+            "{flag} missing:\n{help}"
+        );
     }
     assert!(help.contains("Examples:"));
 }
@@ -31,7 +39,12 @@ fn usage_errors_exit_with_2() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.bin");
     std::fs::write(&junk, b"hello, this is not a log\n").unwrap();
-    let (code, err) = stderr_of(&["-f", junk.to_str().unwrap(), "-o", dir.path().join("o").to_str().unwrap()]);
+    let (code, err) = stderr_of(&[
+        "-f",
+        junk.to_str().unwrap(),
+        "-o",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("Zeek log"), "{err}");
     let (code, err) = stderr_of(&["-f", junk.to_str().unwrap(), "-w", "0"]);
@@ -44,7 +57,12 @@ fn usage_errors_exit_with_2() {
     assert!(err.contains("parameters.time_window_width"), "{err}");
     let pcap = dir.path().join("x.pcap");
     std::fs::write(&pcap, [0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0]).unwrap();
-    let (code, err) = stderr_of(&["-f", pcap.to_str().unwrap(), "-o", dir.path().join("p").to_str().unwrap()]);
+    let (code, err) = stderr_of(&[
+        "-f",
+        pcap.to_str().unwrap(),
+        "-o",
+        dir.path().join("p").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("pcap"), "{err}");
 }
@@ -61,7 +79,14 @@ fn malformed_lines_are_reported_and_the_rest_is_analysed() {
     let log = dir.path().join("conn.log");
     let mut text = CONN_HEADER.to_string();
     for i in 0..12 {
-        text += &conn_line(1000.0 + i as f64, &format!("C{i}"), "10.0.0.1", &format!("8.8.4.{i}"), 445, "S0");
+        text += &conn_line(
+            1000.0 + i as f64,
+            &format!("C{i}"),
+            "10.0.0.1",
+            &format!("8.8.4.{i}"),
+            445,
+            "S0",
+        );
         if i == 3 {
             text += "1000.5\tCbad\tnot-an-ip\t1\t2.2.2.2\t80\ttcp\n";
             text += "\u{0}\u{1}garbage\n";
@@ -70,18 +95,35 @@ fn malformed_lines_are_reported_and_the_rest_is_analysed() {
     std::fs::write(&log, text).unwrap();
     let out = dir.path().join("out");
     let o = slips()
-        .args(["-f", log.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"])
+        .args([
+            "-f",
+            log.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("2 malformed line(s)"), "{stderr}");
     let errors = std::fs::read_to_string(out.join("errors.log")).unwrap();
-    assert!(errors.contains("conn.log:12: wrong number of columns"), "{errors}");
-    assert!(errors.contains("conn.log:13: wrong number of columns"), "{errors}");
+    assert!(
+        errors.contains("conn.log:12: wrong number of columns"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("conn.log:13: wrong number of columns"),
+        "{errors}"
+    );
     // All 12 good flows were analysed: the scan of port 445 was found (6, then 10 targets).
     let snap = evidence_snapshot(&out);
-    assert_eq!(snap.matches("HORIZONTAL_PORT_SCAN | profile 10.0.0.1").count(), 2, "{snap}");
+    assert_eq!(
+        snap.matches("HORIZONTAL_PORT_SCAN | profile 10.0.0.1")
+            .count(),
+        2,
+        "{snap}"
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("Analyzed flows: 12."), "{stdout}");
 }
@@ -97,19 +139,43 @@ fn alert_is_raised_and_printed() {
     for h in 0..25 {
         for p in 0..20 {
             t += 0.01;
-            text += &conn_line(t, &format!("C{h}x{p}"), "10.0.0.66", &format!("10.0.1.{h}"), 1000 + p, "REJ");
+            text += &conn_line(
+                t,
+                &format!("C{h}x{p}"),
+                "10.0.0.66",
+                &format!("10.0.1.{h}"),
+                1000 + p,
+                "REJ",
+            );
         }
     }
     std::fs::write(&log, text).unwrap();
     let out = dir.path().join("out");
-    let o = run_ok(&["-f", log.to_str().unwrap(), "-o", out.to_str().unwrap(), "-w", "300", "--quiet"]);
+    let o = run_ok(&[
+        "-f",
+        log.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-w",
+        "300",
+        "--quiet",
+    ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("IP 10.0.0.66 detected as malicious in time window 1"), "{stdout}");
-    let alerts: Vec<_> = alerts_json(&out).into_iter().filter(|v| v["Status"] == "Incident").collect();
+    assert!(
+        stdout.contains("IP 10.0.0.66 detected as malicious in time window 1"),
+        "{stdout}"
+    );
+    let alerts: Vec<_> = alerts_json(&out)
+        .into_iter()
+        .filter(|v| v["Status"] == "Incident")
+        .collect();
     assert!(!alerts.is_empty());
     assert_eq!(alerts[0]["Slips"]["profile"], "10.0.0.66");
     let log = std::fs::read_to_string(out.join("alerts.log")).unwrap();
-    assert!(log.contains("Generated an alert given enough evidence on timewindow 1"), "{log}");
+    assert!(
+        log.contains("Generated an alert given enough evidence on timewindow 1"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -118,12 +184,34 @@ fn no_detection_and_print_letters() {
     let log = dir.path().join("conn.log");
     let mut text = CONN_HEADER.to_string();
     for i in 0..8 {
-        text += &conn_line(1000.0 + 30.0 * i as f64, &format!("C{i}"), "10.0.0.1", "8.8.4.4", 445, "S0");
+        text += &conn_line(
+            1000.0 + 30.0 * i as f64,
+            &format!("C{i}"),
+            "10.0.0.1",
+            "8.8.4.4",
+            445,
+            "S0",
+        );
     }
     std::fs::write(&log, text).unwrap();
     let out = dir.path().join("out");
-    let o = run_ok(&["-f", log.to_str().unwrap(), "-o", out.to_str().unwrap(), "-D", "-p", "-a", "3", "--quiet"]);
+    let o = run_ok(&[
+        "-f",
+        log.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-D",
+        "-p",
+        "-a",
+        "3",
+        "--quiet",
+    ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("8.8.4.4-445-tcp (8 flows): 11,a,a,a,a,a,a,"), "{stdout}");
-    assert!(std::fs::read_to_string(out.join("alerts.json")).unwrap().is_empty());
+    assert!(
+        stdout.contains("8.8.4.4-445-tcp (8 flows): 11,a,a,a,a,a,a,"),
+        "{stdout}"
+    );
+    assert!(std::fs::read_to_string(out.join("alerts.json"))
+        .unwrap()
+        .is_empty());
 }

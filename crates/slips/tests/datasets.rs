@@ -7,7 +7,13 @@ use common::*;
 fn analyse(input: &std::path::Path, extra: &[&str]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut args = vec!["-f", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--quiet"];
+    let mut args = vec![
+        "-f",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
     args.extend_from_slice(extra);
     let o = run_ok(&args);
     (dir, String::from_utf8_lossy(&o.stdout).into_owned())
@@ -15,7 +21,9 @@ fn analyse(input: &std::path::Path, extra: &[&str]) -> (tempfile::TempDir, Strin
 
 #[test]
 fn test10_tsv_folder() {
-    let Some(input) = dataset("test10-mixed-zeek-dir") else { return };
+    let Some(input) = dataset("test10-mixed-zeek-dir") else {
+        return;
+    };
     let (dir, stdout) = analyse(&input, &[]);
     let out = dir.path().join("out");
     let snap = evidence_snapshot(&out);
@@ -24,15 +32,22 @@ fn test10_tsv_folder() {
     assert!(snap.contains("HORIZONTAL_PORT_SCAN | profile 147.32.83.156"));
     assert!(snap.contains("horizontal port scan by Zeek engine. 147.32.83.156 scanned at least 25 unique hosts on port 23/tcp"));
     assert!(snap.contains("PASSWORD_GUESSING | profile 222.186.30.112"));
-    assert_eq!(snap.matches("horizontal port scan by Zeek engine").count(), 12);
+    assert_eq!(
+        snap.matches("horizontal port scan by Zeek engine").count(),
+        12
+    );
     // And our own scan detection on conn.log: 192.0.2.10 probing 1337/tcp on 10 hosts.
-    assert!(snap.contains("Horizontal port scan to port 1337/tcp. From 192.0.2.10 to 10 unique destination IPs"));
+    assert!(snap.contains(
+        "Horizontal port scan to port 1337/tcp. From 192.0.2.10 to 10 unique destination IPs"
+    ));
     assert!(stdout.contains("Total analyzed IPs: "), "{stdout}");
 }
 
 #[test]
 fn test9_json_folder() {
-    let Some(input) = dataset("test9-mixed-zeek-dir") else { return };
+    let Some(input) = dataset("test9-mixed-zeek-dir") else {
+        return;
+    };
     let (dir, _) = analyse(&input, &["-l"]);
     let out = dir.path().join("out");
     let snap = evidence_snapshot(&out);
@@ -71,7 +86,9 @@ fn conn_logs_alone() {
 
 #[test]
 fn two_runs_give_identical_output() {
-    let Some(input) = dataset("test10-mixed-zeek-dir") else { return };
+    let Some(input) = dataset("test10-mixed-zeek-dir") else {
+        return;
+    };
     let strip = |dir: &tempfile::TempDir| {
         let text = std::fs::read_to_string(dir.path().join("out/alerts.json")).unwrap();
         text.lines()
@@ -85,7 +102,8 @@ fn two_runs_give_identical_output() {
     let (a, _) = analyse(&input, &["-w", "300"]);
     let (b, _) = analyse(&input, &["-w", "300"]);
     assert_eq!(strip(&a), strip(&b));
-    let log = |d: &tempfile::TempDir| std::fs::read_to_string(d.path().join("out/alerts.log")).unwrap();
+    let log =
+        |d: &tempfile::TempDir| std::fs::read_to_string(d.path().join("out/alerts.log")).unwrap();
     assert_eq!(log(&a), log(&b));
     assert!(!log(&a).is_empty());
 }

@@ -1,6 +1,6 @@
 use super::*;
 use slips_core::detector::RecordKinds;
-use slips_core::{Conn, ConnState, Detector, EvidenceDraft, Hosted, Proto, Side};
+use slips_core::{Conn, ConnState, Detector, EvidenceDraft, Filter, Hosted, Proto, Side};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
@@ -296,4 +296,74 @@ fn same_input_same_events() {
         e.drain_events().collect::<Vec<_>>()
     };
     assert_eq!(run(), run());
+}
+
+/// Emits the tuple letters it is shown, to check what the engine passes.
+#[derive(Default)]
+struct LetterProbe;
+impl Detector for LetterProbe {
+    const NAME: &'static str = "letter_probe";
+    const DESCRIPTION: &'static str = "echoes letters";
+    const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::TEMPLATE];
+    const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
+    type WindowState = ();
+    fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, out: &mut Emitter) {
+        out.emit(EvidenceDraft::new(
+            EvidenceType::TEMPLATE,
+            ctx.profile,
+            Side::Src,
+            ThreatLevel::Info,
+            1.0,
+            r.ts(),
+            format!("letters {}", ctx.letters.unwrap_or("none")),
+        ));
+    }
+}
+
+#[test]
+fn detectors_see_the_tuple_letters() {
+    let mut e = Engine::new(EngineConfig::default(), vec![Hosted::boxed(LetterProbe)]);
+    for i in 0..3 {
+        e.process(&conn(
+            i as f64 * 30.0,
+            &format!("C{i}"),
+            "10.0.0.1",
+            "1.1.1.1",
+            443,
+        ));
+    }
+    let d = descriptions(&e.drain_events().collect::<Vec<_>>());
+    assert_eq!(
+        d,
+        vec![
+            "E 10.0.0.1 1 letters 8".to_string(),
+            "E 10.0.0.1 1 letters 88,".to_string(),
+            "E 10.0.0.1 1 letters 88,h,".to_string()
+        ]
+    );
+}
+
+struct DropSome;
+impl Filter for DropSome {
+    fn skip_record(&self, r: &Record) -> bool {
+        r.hosts().0 == Some(ip("10.0.0.9"))
+    }
+    fn skip_evidence(&self, e: &EvidenceDraft) -> bool {
+        e.evidence_type == EvidenceType::LONG_CONNECTION
+    }
+}
+
+#[test]
+fn filter_drops_records_and_evidence() {
+    let mut e = engine(EngineConfig::default()).with_filter(Box::new(DropSome));
+    e.process(&conn(1.0, "C1", "10.0.0.9", "1.1.1.1", 80));
+    e.process(&conn(2.0, "C2", "10.0.0.1", "1.1.1.1", 80));
+    e.finish();
+    let d = descriptions(&e.drain_events().collect::<Vec<_>>());
+    assert_eq!(d, vec!["E 10.0.0.1 1 conn C2".to_string()]);
+    let s = e.stats();
+    assert_eq!(
+        (s.filtered_records, s.filtered_evidence, s.profiles),
+        (1, 1, 1)
+    );
 }

@@ -16,7 +16,10 @@ pub fn dataset(name: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent (../shared is not here)", p.display());
+        eprintln!(
+            "skipping: {} is absent (../shared is not here)",
+            p.display()
+        );
         None
     }
 }
@@ -82,8 +85,12 @@ pub fn assert_snapshot(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing snapshot {}; run with UPDATE_SNAPSHOTS=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}; run with UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
     if expected != actual {
         panic!(
             "evidence differs from {}\n--- expected\n{expected}\n--- actual\n{actual}",
