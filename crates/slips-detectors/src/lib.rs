@@ -8,6 +8,9 @@
 use slips_config::Config;
 use slips_core::{Detector, DynDetector, EvidenceType, Hosted};
 
+pub use knowledge::{Knowledge, NoKnowledge, Org, Resources};
+
+pub mod knowledge;
 pub mod portscan;
 pub mod template;
 mod util;
@@ -16,16 +19,16 @@ pub mod zeek_notices;
 #[cfg(test)]
 mod testkit;
 
-/// How a detector is built from the configuration.
+/// How a detector is built from the configuration and the shared resources.
 pub trait FromConfig: Detector + Sized {
-    fn from_config(cfg: &Config) -> Self;
+    fn from_config(cfg: &Config, res: &Resources) -> Self;
 }
 
 /// Detectors without settings build from their `Default`.
 macro_rules! default_from_config {
     ($($t:ty),* $(,)?) => {
         $(impl FromConfig for $t {
-            fn from_config(_: &Config) -> Self {
+            fn from_config(_: &Config, _: &Resources) -> Self {
                 Self::default()
             }
         })*
@@ -47,7 +50,7 @@ pub struct Entry {
     pub enabled_by_default: bool,
     /// Rust type name, for the registry test.
     pub type_name: fn() -> &'static str,
-    build: fn(&Config) -> Box<dyn DynDetector>,
+    build: fn(&Config, &Resources) -> Box<dyn DynDetector>,
 }
 
 impl std::fmt::Debug for Entry {
@@ -57,13 +60,13 @@ impl std::fmt::Debug for Entry {
 }
 
 impl Entry {
-    pub fn build(&self, cfg: &Config) -> Box<dyn DynDetector> {
-        (self.build)(cfg)
+    pub fn build(&self, cfg: &Config, res: &Resources) -> Box<dyn DynDetector> {
+        (self.build)(cfg, res)
     }
 }
 
-fn build<D: FromConfig>(cfg: &Config) -> Box<dyn DynDetector> {
-    Hosted::boxed(D::from_config(cfg))
+fn build<D: FromConfig>(cfg: &Config, res: &Resources) -> Box<dyn DynDetector> {
+    Hosted::boxed(D::from_config(cfg, res))
 }
 
 const fn entry<D: FromConfig>() -> Entry {
@@ -160,8 +163,8 @@ pub fn select<S: AsRef<str>>(
 }
 
 /// Builds the selected detectors.
-pub fn build_all(entries: &[&Entry], cfg: &Config) -> Vec<Box<dyn DynDetector>> {
-    entries.iter().map(|e| e.build(cfg)).collect()
+pub fn build_all(entries: &[&Entry], cfg: &Config, res: &Resources) -> Vec<Box<dyn DynDetector>> {
+    entries.iter().map(|e| e.build(cfg, res)).collect()
 }
 
 #[cfg(test)]
@@ -273,9 +276,10 @@ mod registry_tests {
             ..Default::default()
         }))));
         let cfg = Config::default();
+        let res = Resources::default();
         for e in REGISTRY {
             let run = || {
-                let mut eng = Engine::new(EngineConfig::default(), vec![e.build(&cfg)]);
+                let mut eng = Engine::new(EngineConfig::default(), vec![e.build(&cfg, &res)]);
                 for f in &flows {
                     eng.process(f);
                 }

@@ -188,7 +188,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Metadata::write_info(&out, &meta)?;
     }
 
-    let detectors = slips_detectors::build_all(&entries, &cfg);
+    let detectors =
+        slips_detectors::build_all(&entries, &cfg, &slips_detectors::Resources::default());
     let mut engine = Engine::new(engine_config(&cfg, &cli), detectors);
     info!("detectors: {}", engine.detector_names().join(", "));
 
