@@ -274,6 +274,9 @@ pub trait Detector: Send + 'static {
     const INTERESTS: RecordKinds;
     /// Whether it runs unless configured otherwise.
     const ENABLED_BY_DEFAULT: bool = true;
+    /// The configuration keys it reads (dotted, e.g. `flow_alerts.long_connection_threshold`),
+    /// for `--list-detectors` and the documentation.
+    const CONFIG_KEYS: &'static [&'static str] = &[];
 
     /// Memory kept per profile and time window, owned by the engine.
     type WindowState: Default + Send + 'static;

@@ -48,6 +48,7 @@ pub struct Entry {
     pub description: &'static str,
     pub evidence: &'static [EvidenceType],
     pub enabled_by_default: bool,
+    pub config_keys: &'static [&'static str],
     /// Rust type name, for the registry test.
     pub type_name: fn() -> &'static str,
     build: fn(&Config, &Resources) -> Box<dyn DynDetector>,
@@ -75,6 +76,7 @@ const fn entry<D: FromConfig>() -> Entry {
         description: D::DESCRIPTION,
         evidence: D::EVIDENCE,
         enabled_by_default: D::ENABLED_BY_DEFAULT,
+        config_keys: D::CONFIG_KEYS,
         type_name: std::any::type_name::<D>,
         build: build::<D>,
     }
@@ -162,6 +164,30 @@ pub fn select<S: AsRef<str>>(
         .collect())
 }
 
+/// The detector catalogue as Markdown: what `--list-detectors` prints and what
+/// `docs/detections.md` contains (a test keeps the two in sync).
+pub fn catalogue_markdown() -> String {
+    let mut s = String::from(
+        "# Detections\n\nGenerated from the detector registry (`slips --list-detectors`). \
+         Detectors marked off by default run when `modules.enable` lists them.\n\n\
+         | detector | what it detects | evidence types | config keys | default |\n\
+         | --- | --- | --- | --- | --- |\n",
+    );
+    for e in REGISTRY {
+        let ev: Vec<_> = e.evidence.iter().map(|t| format!("`{t}`")).collect();
+        let keys: Vec<_> = e.config_keys.iter().map(|k| format!("`{k}`")).collect();
+        s += &format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            e.name,
+            e.description,
+            ev.join(", "),
+            if keys.is_empty() { "-".to_string() } else { keys.join(", ") },
+            if e.enabled_by_default { "on" } else { "off" },
+        );
+    }
+    s
+}
+
 /// Builds the selected detectors.
 pub fn build_all(entries: &[&Entry], cfg: &Config, res: &Resources) -> Vec<Box<dyn DynDetector>> {
     entries.iter().map(|e| e.build(cfg, res)).collect()
@@ -213,6 +239,17 @@ mod registry_tests {
             found, registered,
             "every `impl Detector` must be in registry!"
         );
+    }
+
+    #[test]
+    fn docs_page_is_generated_from_the_registry() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/detections.md");
+        let now = catalogue_markdown();
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(path, &now).unwrap();
+        }
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(doc, now, "docs/detections.md is stale: run with UPDATE_SNAPSHOTS=1");
     }
 
     #[test]
