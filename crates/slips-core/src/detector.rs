@@ -35,10 +35,11 @@ pub enum RecordKind {
     X509,
     Ftp,
     Login,
+    Signature,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 16] = [
+    pub const ALL: [RecordKind; 17] = [
         RecordKind::Conn,
         RecordKind::Dns,
         RecordKind::Http,
@@ -55,6 +56,7 @@ impl RecordKind {
         RecordKind::X509,
         RecordKind::Ftp,
         RecordKind::Login,
+        RecordKind::Signature,
     ];
 
     /// The Zeek log name (`conn`, `dns`, ...).
@@ -76,6 +78,7 @@ impl RecordKind {
             RecordKind::X509 => "x509",
             RecordKind::Ftp => "ftp",
             RecordKind::Login => "login",
+            RecordKind::Signature => "signatures",
         }
     }
 

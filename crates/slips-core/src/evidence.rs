@@ -165,6 +165,10 @@ evidence_types! {
     BEHAVIOURAL_MODEL_MATCH,
     /// Evidence of the template detector (disabled by default).
     TEMPLATE,
+    /// A TLS server certificate that failed validation for a reason other than being
+    /// self-signed (expired, not yet valid, unknown issuer...): Zeek's
+    /// `SSL::Invalid_Server_Cert`, which Slips reported as text only.
+    CERTIFICATE_VALIDATION_FAILED,
 }
 
 impl fmt::Display for EvidenceType {

@@ -340,6 +340,58 @@ pub struct Login {
     pub password: Option<Str>,
 }
 
+/// A signature match: Zeek's `signatures.log`, or a Suricata `alert` event.
+///
+/// `src_addr`/`dst_addr` are the packet's (Suricata) or the connection's (Zeek) source and
+/// destination. `target` is the victim the rule names when it says so (Suricata's
+/// `alert.target`, from rules with `target:src_ip` / `target:dest_ip`); the attacker is then
+/// the other side. [`Signature::attacker`] and [`Signature::victim`] apply that rule.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+pub struct Signature {
+    pub ts: Timestamp,
+    /// Zeek `uid`, or the Suricata `flow_id`.
+    pub uid: Option<Str>,
+    pub src_addr: Option<IpAddr>,
+    pub src_port: Option<u16>,
+    pub dst_addr: Option<IpAddr>,
+    pub dst_port: Option<u16>,
+    pub proto: Option<Proto>,
+    /// Zeek notice type (e.g. `Signatures::Sensitive_Signature`); Suricata: the `action`
+    /// (`allowed`, `blocked`).
+    pub note: Option<Str>,
+    /// Signature id: Zeek's signature name, Suricata's `gid:signature_id:rev`.
+    pub sig_id: Str,
+    /// The signature's message (Suricata `alert.signature`).
+    pub event_msg: Option<Str>,
+    /// Zeek: the matched payload excerpt; Suricata: unused.
+    pub sub_msg: Option<Str>,
+    pub sig_count: Option<u64>,
+    pub host_count: Option<u64>,
+    /// Suricata `alert.category` (e.g. `Misc Attack`).
+    pub category: Option<Str>,
+    /// Suricata `alert.severity`: 1 (highest) to 255; 3 is the default of rules without one.
+    pub severity: Option<u8>,
+    /// The victim named by the rule (Suricata `alert.target.ip`), when it names one.
+    pub target: Option<IpAddr>,
+}
+
+impl Signature {
+    /// The attacking host: the side that is not the rule's `target`, else the source.
+    pub fn attacker(&self) -> Option<IpAddr> {
+        match self.target {
+            Some(t) if Some(t) == self.src_addr => self.dst_addr,
+            _ => self.src_addr,
+        }
+    }
+    /// The attacked host: the rule's `target`, else the destination.
+    pub fn victim(&self) -> Option<IpAddr> {
+        match self.target {
+            Some(t) if Some(t) == self.src_addr => self.src_addr,
+            _ => self.dst_addr,
+        }
+    }
+}
+
 /// One record of any kind. `Conn` is the hot path and stays inline; the others are boxed to
 /// keep the enum small.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -361,6 +413,7 @@ pub enum Record {
     X509(Box<X509>),
     Ftp(Box<Ftp>),
     Login(Box<Login>),
+    Signature(Box<Signature>),
 }
 
 impl Record {
@@ -382,6 +435,7 @@ impl Record {
             Record::X509(r) => r.ts,
             Record::Ftp(r) => r.ts,
             Record::Login(r) => r.ts,
+            Record::Signature(r) => r.ts,
         }
     }
 
@@ -404,6 +458,7 @@ impl Record {
             Record::X509(_) => K::X509,
             Record::Ftp(_) => K::Ftp,
             Record::Login(_) => K::Login,
+            Record::Signature(_) => K::Signature,
         }
     }
 
@@ -426,6 +481,7 @@ impl Record {
             Record::X509(r) => Some(&r.id),
             Record::Ftp(r) => Some(&r.uid),
             Record::Login(r) => Some(&r.uid),
+            Record::Signature(r) => r.uid.as_deref(),
         }
     }
 
@@ -456,6 +512,8 @@ impl Record {
             Record::X509(_) => (None, None),
             Record::Ftp(r) => ep(&r.id),
             Record::Login(r) => ep(&r.id),
+            // The profile of a signature match is its attacker.
+            Record::Signature(r) => (r.attacker(), r.victim()),
         }
     }
 }

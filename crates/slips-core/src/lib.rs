@@ -22,10 +22,10 @@ pub use detector::{
 pub use evidence::{Alert, Evidence, EvidenceType, Ioc, IocKind, Method, Side, ThreatLevel};
 pub use flow::{
     Arp, ArpOp, Conn, Dhcp, Dns, Endpoints, Files, Flow, Ftp, GroundTruth, Http, Login, Notice,
-    Record, Smtp, Software, Ssh, Ssl, Tunnel, Weird, X509,
+    Record, Signature, Smtp, Software, Ssh, Ssl, Tunnel, Weird, X509,
 };
 pub use net::{Mac, Proto};
-pub use state::ConnState;
+pub use state::{ConnState, TcpFlags};
 pub use time::{TimeWindow, Timestamp, WindowClock};
 
 /// Short inline string used for every textual field (no heap for values up to 24 bytes).

@@ -97,6 +97,217 @@ impl ConnState {
     }
 }
 
+/// TCP flags of one direction of a flow (the bits of the TCP header's flag byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+    pub const ECE: u8 = 0x40;
+    pub const CWR: u8 = 0x80;
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// nfdump's text form: 8 positions `CEUAPRSF`, `.` for an unset flag (`...A.RS.`). A
+    /// shorter string (older nfdump: 6 positions `UAPRSF`) is read from the right.
+    pub fn parse_nfdump(s: &str) -> Option<TcpFlags> {
+        const ORDER: [(u8, u8); 8] = [
+            (b'F', TcpFlags::FIN),
+            (b'S', TcpFlags::SYN),
+            (b'R', TcpFlags::RST),
+            (b'P', TcpFlags::PSH),
+            (b'A', TcpFlags::ACK),
+            (b'U', TcpFlags::URG),
+            (b'E', TcpFlags::ECE),
+            (b'C', TcpFlags::CWR),
+        ];
+        let b = s.trim().as_bytes();
+        if b.is_empty() || b.len() > 8 {
+            return None;
+        }
+        let mut bits = 0u8;
+        for (c, (letter, bit)) in b.iter().rev().zip(ORDER) {
+            match c.to_ascii_uppercase() {
+                b'.' => {}
+                x if x == letter => bits |= bit,
+                _ => return None,
+            }
+        }
+        Some(TcpFlags(bits))
+    }
+
+    /// A hexadecimal flag byte (Suricata's `tcp_flags_ts`, `tcp_flags_tc`: `1b`).
+    pub fn parse_hex(s: &str) -> Option<TcpFlags> {
+        let s = s.trim();
+        let s = s.strip_prefix("0x").unwrap_or(s);
+        if s.is_empty() || s.len() > 2 {
+            return None;
+        }
+        u8::from_str_radix(s, 16).ok().map(TcpFlags)
+    }
+
+    /// One side of an Argus TCP state (`FSRPA`): letters in any order, `F S R P A U E C W`
+    /// (`E` ECN echo, `C`/`W` congestion window reduced). An empty side is no flags.
+    pub fn parse_argus(s: &str) -> Option<TcpFlags> {
+        let mut bits = 0u8;
+        for c in s.bytes() {
+            bits |= match c.to_ascii_uppercase() {
+                b'F' => TcpFlags::FIN,
+                b'S' => TcpFlags::SYN,
+                b'R' => TcpFlags::RST,
+                b'P' => TcpFlags::PSH,
+                b'A' => TcpFlags::ACK,
+                b'U' => TcpFlags::URG,
+                b'E' => TcpFlags::ECE,
+                b'C' | b'W' => TcpFlags::CWR,
+                _ => return None,
+            };
+        }
+        Some(TcpFlags(bits))
+    }
+}
+
+impl ConnState {
+    /// The state of a TCP flow from the flags each side sent (`resp` empty when the
+    /// responder sent nothing). Established, as Slips decides for Argus states (§2.3): both
+    /// sides sent SYN and ACK (the handshake), or both sent PSH and ACK (data both ways);
+    /// then `RSTO`/`RSTR` (a side reset), `SF` (both closed), `S2`/`S3` (one side closed) or
+    /// `S1`. Not established: `REJ` (SYN answered by a RST), `RSTOS0` (originator reset),
+    /// `SH` (originator closed), `RSTRH`/`SHR` (only the responder's SYN ACK was seen),
+    /// else `S0`. No flags at all on either side (flow exporters that do not record them):
+    /// `OTH`, as Zeek says for traffic without a handshake (established).
+    ///
+    /// Used for nfdump flows (pairs of unidirectional records), Suricata TCP flows and the
+    /// two sides of Argus `pre_suf` states.
+    pub fn from_tcp_flags(orig: TcpFlags, resp: TcpFlags) -> ConnState {
+        use TcpFlags as T;
+        let (o, r) = (orig, resp);
+        if o.is_empty() && r.is_empty() {
+            return ConnState::OTH;
+        }
+        let both = |a: u8, b: u8| o.has(a) && o.has(b) && r.has(a) && r.has(b);
+        if both(T::SYN, T::ACK) || both(T::PSH, T::ACK) {
+            return if o.has(T::RST) {
+                ConnState::RSTO
+            } else if r.has(T::RST) {
+                ConnState::RSTR
+            } else if o.has(T::FIN) && r.has(T::FIN) {
+                ConnState::SF
+            } else if o.has(T::FIN) {
+                ConnState::S2
+            } else if r.has(T::FIN) {
+                ConnState::S3
+            } else {
+                ConnState::S1
+            };
+        }
+        let syn_ack = r.has(T::SYN) && r.has(T::ACK);
+        if o.has(T::SYN) && r.has(T::RST) && !syn_ack {
+            ConnState::REJ
+        } else if !o.has(T::SYN) && syn_ack && r.has(T::RST) {
+            ConnState::RSTRH
+        } else if !o.has(T::SYN) && syn_ack && r.has(T::FIN) {
+            ConnState::SHR
+        } else if o.has(T::RST) {
+            ConnState::RSTOS0
+        } else if o.has(T::FIN) {
+            ConnState::SH
+        } else {
+            ConnState::S0
+        }
+    }
+
+    /// The state of a flow without TCP flags (UDP and others) from whether the responder
+    /// answered: `SF` if it did, else `S0` (Zeek's states for UDP); ICMP is `OTH` as in Zeek.
+    pub fn from_reply(proto: crate::net::Proto, replied: bool) -> ConnState {
+        if proto.is_icmp() {
+            ConnState::OTH
+        } else if replied {
+            ConnState::SF
+        } else {
+            ConnState::S0
+        }
+    }
+
+    /// An Argus state (`SA_SA`, `S_RA`, `FSPA_FSPA`, `CON`, `INT`, `RST`, `ECO`...) with the
+    /// flow's total packets, interpreted as Slips does (§2.3):
+    ///
+    /// * `pre_suf` TCP states: [`ConnState::from_tcp_flags`] on the two sides (established
+    ///   when both sides have S and A, or both have P and A); when the first side is an ICMP
+    ///   state (`ECO`, `ECR`, `URH`, `URP`...: Slips' "ICMP ..." states, neither established
+    ///   nor not) the flow is `OTH`.
+    /// * single words: `CON` → `SF`, `EST` → `S1`, `ECO`, `UNK` → `OTH` (established);
+    ///   `RST` → `RSTO` and `FIN` → `SF` with more than 3 packets, else `RSTOS0` / `SH`;
+    ///   `INT`, `REQ` and every other word (`URP`, `ECR`, `NNS`, `TIM`...) → `S0`
+    ///   (not established).
+    ///
+    /// `None` for a string that is not an Argus state (empty, other characters, a side
+    /// with letters that are not TCP flags).
+    pub fn from_argus(state: &str, pkts: u64) -> Option<ConnState> {
+        let s = state.trim();
+        if let Some((pre, suf)) = s.split_once('_') {
+            let alpha = |x: &str| x.bytes().all(|c| c.is_ascii_alphabetic());
+            if !alpha(pre) || !alpha(suf) || (pre.is_empty() && suf.is_empty()) {
+                return None;
+            }
+            let flags = TcpFlags::parse_argus(pre).zip(TcpFlags::parse_argus(suf));
+            let by_flags = flags.map(|(o, r)| ConnState::from_tcp_flags(o, r));
+            if let Some(st) = by_flags.filter(|st| st.is_established()) {
+                return Some(st);
+            }
+            let pre_up = pre.to_ascii_uppercase();
+            if ["ECO", "ECR", "URH", "URP"].iter().any(|n| pre_up.contains(n)) {
+                return Some(ConnState::OTH);
+            }
+            return Some(by_flags.unwrap_or(ConnState::S0));
+        }
+        if s.is_empty() || s.len() > 8 || !s.bytes().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let up = s.to_ascii_uppercase();
+        Some(match up.as_str() {
+            "CON" => ConnState::SF,
+            "EST" => ConnState::S1,
+            "ECO" | "UNK" => ConnState::OTH,
+            "RST" if pkts > 3 => ConnState::RSTO,
+            "RST" => ConnState::RSTOS0,
+            "FIN" if pkts > 3 => ConnState::SF,
+            "FIN" => ConnState::SH,
+            _ => ConnState::S0,
+        })
+    }
+
+    /// A Suricata flow: from the TCP flags of each direction when the event has them
+    /// (`tcp.tcp_flags_ts` / `tcp.tcp_flags_tc`, see [`ConnState::from_tcp_flags`]),
+    /// else from `flow.state` as Slips does (§2.3): `new` → `OTH` and `established` → `S1`
+    /// (established), `closed` → `S0` (not established); the `bypassed` states (Suricata
+    /// stopped inspecting) → `OTH`. `None` for any other state.
+    pub fn from_suricata(flow_state: &str, tcp: Option<(TcpFlags, TcpFlags)>) -> Option<ConnState> {
+        if let Some((ts, tc)) = tcp {
+            if !(ts.is_empty() && tc.is_empty()) {
+                return Some(ConnState::from_tcp_flags(ts, tc));
+            }
+        }
+        Some(match flow_state.trim() {
+            "new" => ConnState::OTH,
+            "established" => ConnState::S1,
+            "closed" => ConnState::S0,
+            "bypassed" | "local_bypassed" | "capture_bypassed" => ConnState::OTH,
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for ConnState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -121,5 +332,155 @@ mod tests {
         for s in not_est.iter().chain(est.iter()) {
             assert_eq!(ConnState::parse_zeek(s).unwrap().as_str(), *s);
         }
+    }
+
+    #[test]
+    fn tcp_flag_texts() {
+        assert_eq!(
+            TcpFlags::parse_nfdump("......S."),
+            Some(TcpFlags(TcpFlags::SYN))
+        );
+        assert_eq!(
+            TcpFlags::parse_nfdump("...A.R.."),
+            Some(TcpFlags(TcpFlags::ACK | TcpFlags::RST))
+        );
+        assert_eq!(TcpFlags::parse_nfdump("........"), Some(TcpFlags(0)));
+        assert_eq!(TcpFlags::parse_nfdump("CEUAPRSF"), Some(TcpFlags(0xff)));
+        assert_eq!(TcpFlags::parse_nfdump("..X....."), None);
+        assert_eq!(TcpFlags::parse_nfdump(""), None);
+        assert_eq!(TcpFlags::parse_hex("1b"), Some(TcpFlags(0x1b)));
+        assert_eq!(TcpFlags::parse_hex("0x14"), Some(TcpFlags(0x14)));
+        assert_eq!(TcpFlags::parse_hex("zz"), None);
+        assert_eq!(TcpFlags::parse_hex("123"), None);
+        assert_eq!(
+            TcpFlags::parse_argus("FSRPA"),
+            Some(TcpFlags(
+                TcpFlags::FIN | TcpFlags::SYN | TcpFlags::RST | TcpFlags::PSH | TcpFlags::ACK
+            ))
+        );
+        assert_eq!(TcpFlags::parse_argus(""), Some(TcpFlags(0)));
+        assert_eq!(TcpFlags::parse_argus("SX"), None);
+    }
+
+    #[test]
+    fn argus_states_follow_slips() {
+        // (state, packets, expected state, established)
+        let cases = [
+            ("SA_SA", 3, ConnState::S1, true),
+            ("FSPA_FSPA", 10, ConnState::SF, true),
+            ("FSRPA_FSPA", 10, ConnState::RSTO, true),
+            ("SPA_SRPA", 10, ConnState::RSTR, true),
+            ("FSPA_SPA", 10, ConnState::S2, true),
+            ("SPA_FSPA", 10, ConnState::S3, true),
+            ("PA_PA", 4, ConnState::S1, true),
+            ("FSPA_SRA", 8, ConnState::RSTR, true),
+            ("S_RA", 2, ConnState::REJ, false),
+            ("S_R", 2, ConnState::REJ, false),
+            ("S_", 1, ConnState::S0, false),
+            ("SR_SA", 3, ConnState::RSTOS0, false),
+            ("SRPA_", 5, ConnState::RSTOS0, false),
+            ("FSA_", 2, ConnState::SH, false),
+            ("FA_FA", 4, ConnState::SH, false),
+            ("_SA", 1, ConnState::S0, false),
+            ("_SRA", 1, ConnState::RSTRH, false),
+            ("ECO_ECR", 2, ConnState::OTH, true),
+            ("URP_", 1, ConnState::OTH, true),
+            ("URH_URH", 2, ConnState::OTH, true),
+            ("CON", 2, ConnState::SF, true),
+            ("con", 2, ConnState::SF, true),
+            ("EST", 2, ConnState::S1, true),
+            ("ECO", 1, ConnState::OTH, true),
+            ("UNK", 1, ConnState::OTH, true),
+            ("INT", 1, ConnState::S0, false),
+            ("REQ", 1, ConnState::S0, false),
+            ("URP", 1, ConnState::S0, false),
+            ("NNS", 1, ConnState::S0, false),
+            ("RST", 3, ConnState::RSTOS0, false),
+            ("RST", 4, ConnState::RSTO, true),
+            ("FIN", 3, ConnState::SH, false),
+            ("FIN", 4, ConnState::SF, true),
+        ];
+        for (s, pkts, want, est) in cases {
+            let got = ConnState::from_argus(s, pkts);
+            assert_eq!(got, Some(want), "{s}");
+            assert_eq!(want.is_established(), est, "{s}");
+        }
+        assert_eq!(ConnState::from_argus("TIM_TIM", 1), Some(ConnState::S0));
+        for bad in ["", "_", "S?_SA", "12", "CON CON", "TOOLONGSTATE", "S_1"] {
+            assert_eq!(ConnState::from_argus(bad, 1), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn flag_pairs() {
+        let f = |s: &str| TcpFlags::parse_nfdump(s).unwrap();
+        // SYN answered by RST/ACK: rejected (nfdump's ......S. then ...A.R..).
+        assert_eq!(
+            ConnState::from_tcp_flags(f("......S."), f("...A.R..")),
+            ConnState::REJ
+        );
+        // SYN without answer.
+        assert_eq!(
+            ConnState::from_tcp_flags(f("......S."), TcpFlags(0)),
+            ConnState::S0
+        );
+        // Full connection closed by both.
+        assert_eq!(
+            ConnState::from_tcp_flags(f("...AP.SF"), f("...AP.SF")),
+            ConnState::SF
+        );
+        // No flags recorded at all.
+        assert_eq!(
+            ConnState::from_tcp_flags(TcpFlags(0), TcpFlags(0)),
+            ConnState::OTH
+        );
+        // Suricata: ts 0x02 (SYN), tc 0x14 (RST ACK) → rejected; 0x13 / 0x12 established.
+        let h = |s: &str| TcpFlags::parse_hex(s).unwrap();
+        assert_eq!(ConnState::from_tcp_flags(h("02"), h("14")), ConnState::REJ);
+        assert_eq!(ConnState::from_tcp_flags(h("13"), h("12")), ConnState::S2);
+        assert_eq!(ConnState::from_tcp_flags(h("1b"), h("1b")), ConnState::SF);
+    }
+
+    #[test]
+    fn suricata_states() {
+        assert_eq!(ConnState::from_suricata("new", None), Some(ConnState::OTH));
+        assert_eq!(
+            ConnState::from_suricata("established", None),
+            Some(ConnState::S1)
+        );
+        assert_eq!(
+            ConnState::from_suricata("closed", None),
+            Some(ConnState::S0)
+        );
+        assert_eq!(
+            ConnState::from_suricata("bypassed", None),
+            Some(ConnState::OTH)
+        );
+        assert_eq!(ConnState::from_suricata("weird", None), None);
+        assert!(ConnState::from_suricata("new", None)
+            .unwrap()
+            .is_established());
+        assert!(!ConnState::from_suricata("closed", None)
+            .unwrap()
+            .is_established());
+        // TCP flags win over flow.state when present.
+        let flags = Some((TcpFlags(0x1b), TcpFlags(0x1b)));
+        assert_eq!(
+            ConnState::from_suricata("closed", flags),
+            Some(ConnState::SF)
+        );
+        let none = Some((TcpFlags(0), TcpFlags(0)));
+        assert_eq!(
+            ConnState::from_suricata("closed", none),
+            Some(ConnState::S0)
+        );
+    }
+
+    #[test]
+    fn reply_states() {
+        use crate::net::Proto;
+        assert_eq!(ConnState::from_reply(Proto::Udp, true), ConnState::SF);
+        assert_eq!(ConnState::from_reply(Proto::Udp, false), ConnState::S0);
+        assert_eq!(ConnState::from_reply(Proto::Icmp, false), ConnState::OTH);
     }
 }

@@ -4,7 +4,7 @@
 //! answer may be "unknown", and every detector must work when nothing is known
 //! ([`NoKnowledge`]). Implementations answer from memory: no I/O on these calls.
 
-use slips_core::{Mac, Str};
+use slips_core::{Mac, Str, ThreatLevel};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -61,6 +61,10 @@ pub trait Knowledge: Send + Sync {
     fn domain_belongs_to(&self, _domain: &str, _org: Org) -> bool {
         false
     }
+    /// Threat intelligence (IoC feeds), when configured.
+    fn intel(&self) -> Option<&dyn IocLookup> {
+        None
+    }
 }
 
 /// Knows nothing.
@@ -69,9 +73,56 @@ pub struct NoKnowledge;
 
 impl Knowledge for NoKnowledge {}
 
+/// What a threat-intelligence source says about an indicator of compromise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IocInfo {
+    /// Threat level of the feed (or of the line, in local IoC files).
+    pub threat_level: ThreatLevel,
+    /// Description of the indicator (feed column or local file column); may be empty.
+    pub description: Str,
+    /// Name of the feed or file it came from (its file name).
+    pub source: Str,
+    /// Tags of the feed, comma-separated (`phishing, honeypot`); may be empty.
+    pub tags: Str,
+}
+
+/// Kinds of fingerprints and hashes a threat-intelligence source can list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fingerprint {
+    /// TLS client (JA3) or server (JA3S) fingerprint: one set, as in Slips' JA3 feeds.
+    Ja3,
+    /// JARM active TLS server fingerprint.
+    Jarm,
+    /// SHA1 of a TLS certificate (abuse.ch SSL blacklist).
+    CertSha1,
+    /// MD5, SHA1 or SHA256 of a transferred file.
+    FileHash,
+}
+
+/// Threat-intelligence lookups. Implementations answer from memory (in-memory sets and
+/// prefix tables), in nanoseconds, with no I/O; the data may be swapped atomically between
+/// two calls when feeds are refreshed.
+pub trait IocLookup: Send + Sync {
+    /// A blacklisted IP or an IP inside a blacklisted range (longest prefix wins).
+    fn ip(&self, ip: IpAddr) -> Option<IocInfo>;
+    /// A blacklisted domain, or a domain whose parent is blacklisted; the flag is true when
+    /// the match is on a parent domain. Case-insensitive, trailing dot ignored.
+    fn domain(&self, domain: &str) -> Option<(IocInfo, bool)>;
+    /// A blacklisted URL (compared without the scheme, case-insensitive host).
+    fn url(&self, url: &str) -> Option<IocInfo>;
+    /// A blacklisted fingerprint or hash (hex, case-insensitive).
+    fn fingerprint(&self, kind: Fingerprint, value: &str) -> Option<IocInfo>;
+    /// The ASN of the IP when that ASN is blacklisted.
+    fn blacklisted_asn(&self, _ip: IpAddr) -> Option<(u32, IocInfo)> {
+        None
+    }
+}
+
 /// Shared data handed to detectors when they are built.
 #[derive(Clone)]
 pub struct Resources {
+    /// Everything known beyond the traffic, threat intelligence included
+    /// ([`Knowledge::intel`]).
     pub knowledge: Arc<dyn Knowledge>,
 }
 

@@ -10,11 +10,29 @@ use slips_core::{Detector, DynDetector, EvidenceType, Hosted};
 
 pub use knowledge::{Knowledge, NoKnowledge, Org, Resources};
 
+pub mod connections;
+pub mod data_upload;
+pub mod dhcp_scan;
+pub mod dns_resolution;
+pub mod icmp_sweep;
 pub mod knowledge;
+pub mod localnet;
+mod pending;
 pub mod portscan;
+pub mod service_mismatch;
 pub mod template;
+pub mod threat_intel;
+pub mod unknown_port;
 mod util;
 pub mod zeek_notices;
+pub mod appkit;
+pub mod arp;
+pub mod dns;
+pub mod http;
+pub mod login;
+pub mod smtp;
+pub mod ssh;
+pub mod tls;
 
 #[cfg(test)]
 mod testkit;
@@ -40,7 +58,65 @@ default_from_config!(
     portscan::VerticalPortScan,
     zeek_notices::ZeekNotices,
     template::Template,
+    connections::ReconnectionAttempts,
+    connections::PortZero,
+    connections::ConnectionToPrivateIp,
+    connections::ConnectionToMultiplePorts,
+    connections::DeviceChangingIp,
+    connections::GreTunnel,
+    dns_resolution::DnsWithoutConnection,
+    service_mismatch::ServiceMismatch,
+    icmp_sweep::IcmpSweep,
+    dhcp_scan::DhcpScan,
+    tls::DnsOverHttps,
+    dns::DgaNxdomains,
+    dns::DnsArpaScan,
+    ssh::SshVersions,
+    smtp::SmtpLogin,
+    login::LoginLog,
+    http::EmptyConnections,
+    http::ExecutableDownload,
+    http::WeirdHttpMethod,
+    http::HttpTraffic,
+    arp::ArpScan,
 );
+
+// Connection-level detectors with settings or knowledge.
+impl FromConfig for connections::LongConnection {
+    fn from_config(cfg: &Config, _: &Resources) -> Self {
+        Self::new(cfg.flow_alerts.long_connection_threshold)
+    }
+}
+
+impl FromConfig for connections::TorExitNode {
+    fn from_config(_: &Config, res: &Resources) -> Self {
+        Self::new(res.knowledge.clone())
+    }
+}
+
+impl FromConfig for unknown_port::UnknownPort {
+    fn from_config(_: &Config, res: &Resources) -> Self {
+        Self::new(res.knowledge.clone())
+    }
+}
+
+impl FromConfig for localnet::DifferentLocalnet {
+    fn from_config(cfg: &Config, _: &Resources) -> Self {
+        Self::new(localnet::LocalNet::from_config(cfg))
+    }
+}
+
+impl FromConfig for dns_resolution::ConnectionWithoutDns {
+    fn from_config(cfg: &Config, res: &Resources) -> Self {
+        Self::from_config(cfg, res.knowledge.clone())
+    }
+}
+
+impl FromConfig for data_upload::DataUpload {
+    fn from_config(cfg: &Config, _: &Resources) -> Self {
+        Self::new(cfg.flow_alerts.data_exfiltration_threshold)
+    }
+}
 
 /// A registered detector.
 pub struct Entry {
@@ -94,6 +170,41 @@ registry!(
     portscan::VerticalPortScan,
     zeek_notices::ZeekNotices,
     template::Template,
+    connections::LongConnection,
+    unknown_port::UnknownPort,
+    connections::ReconnectionAttempts,
+    connections::PortZero,
+    localnet::DifferentLocalnet,
+    dns_resolution::ConnectionWithoutDns,
+    dns_resolution::DnsWithoutConnection,
+    data_upload::DataUpload,
+    connections::ConnectionToMultiplePorts,
+    connections::TorExitNode,
+    connections::ConnectionToPrivateIp,
+    connections::DeviceChangingIp,
+    service_mismatch::ServiceMismatch,
+    connections::GreTunnel,
+    icmp_sweep::IcmpSweep,
+    dhcp_scan::DhcpScan,
+    tls::SslCertificates,
+    tls::DnsOverHttps,
+    tls::PastebinDownload,
+    dns::DnsAnswers,
+    dns::DgaNxdomains,
+    dns::DnsArpaScan,
+    ssh::SshSuccessful,
+    ssh::SshVersions,
+    ssh::SshBruteForce,
+    smtp::SmtpLogin,
+    login::LoginLog,
+    http::HttpUserAgents,
+    http::EmptyConnections,
+    http::ExecutableDownload,
+    http::WeirdHttpMethod,
+    http::HttpTraffic,
+    arp::ArpScan,
+    arp::ArpAnomalies,
+    threat_intel::ThreatIntel,
 );
 
 /// Names of Slips modules that users may list in `modules.disable`; they have no detector
@@ -312,8 +423,150 @@ mod registry_tests {
             src: Some("10.0.0.5".parse().unwrap()),
             ..Default::default()
         }))));
+        flows.extend(crate::testkit::app_layer_fixture());
+        // Connection-level detectors (connections.rs, unknown_port.rs, localnet.rs,
+        // dns_resolution.rs, data_upload.rs, service_mismatch.rs, icmp_sweep.rs, dhcp_scan.rs).
+        {
+            use slips_core::{Dhcp, Dns, Endpoints, Mac, Tunnel};
+            let ip = |s: &str| -> std::net::IpAddr { s.parse().unwrap() };
+            let c = |ts: f64, uid: &str, src: &str, dst: &str, dport: u16, state: ConnState| Conn {
+                ts: Timestamp::from_secs(ts),
+                uid: uid.into(),
+                saddr: Some(ip(src)),
+                sport: 40000,
+                daddr: Some(ip(dst)),
+                dport,
+                proto: Some(Proto::Tcp),
+                state,
+                history: "ShADadFf".into(),
+                sbytes: 100,
+                dbytes: 100,
+                spkts: 3,
+                dpkts: 3,
+                ..Default::default()
+            };
+            let mac: Mac = "08:00:27:7f:09:e1".parse().unwrap();
+            let mut conns = vec![
+                Conn {
+                    duration: 2000.0,
+                    sbytes: 200_000_000,
+                    service: Some("http".into()),
+                    ..c(1401.0, "K1", "10.0.0.7", "5.5.5.5", 443, ConnState::SF)
+                },
+                c(1402.0, "K2", "10.0.0.7", "5.5.5.5", 4444, ConnState::SF),
+                c(1403.0, "K3", "10.0.0.7", "5.5.5.5", 4445, ConnState::SF),
+                c(1404.0, "K4", "10.0.0.7", "5.5.5.7", 0, ConnState::S0),
+                c(1405.0, "K5", "10.0.0.7", "192.168.1.1", 80, ConnState::SF),
+                Conn {
+                    smac: Some(mac),
+                    ..c(1406.0, "K6", "10.0.0.8", "10.0.0.1", 22, ConnState::SF)
+                },
+                Conn {
+                    smac: Some(mac),
+                    ..c(1407.0, "K7", "10.0.0.9", "10.0.0.1", 22, ConnState::SF)
+                },
+            ];
+            for i in 0..5 {
+                conns.push(c(
+                    1410.0 + i as f64,
+                    &format!("R{i}"),
+                    "10.0.0.7",
+                    "5.5.5.6",
+                    8080,
+                    ConnState::REJ,
+                ));
+                conns.push(Conn {
+                    proto: Some(Proto::Icmp),
+                    sport: 8,
+                    ..c(
+                        1420.0 + i as f64,
+                        &format!("P{i}"),
+                        "10.0.0.7",
+                        &format!("5.5.6.{i}"),
+                        0,
+                        ConnState::OTH,
+                    )
+                });
+            }
+            flows.extend(conns.into_iter().map(|x| Flow::from(Record::Conn(x))));
+            flows.push(Flow::from(Record::Dns(Box::new(Dns {
+                ts: Timestamp::from_secs(1430.0),
+                uid: "D1".into(),
+                id: Some(Endpoints {
+                    saddr: ip("10.0.0.7"),
+                    sport: 5353,
+                    daddr: ip("10.0.0.1"),
+                    dport: 53,
+                }),
+                query: Some("fixture.example.com".into()),
+                qtype: Some(1),
+                rcode: Some(0),
+                answers: vec!["5.5.5.99".into()],
+                ..Default::default()
+            }))));
+            flows.push(Flow::from(Record::Tunnel(Box::new(Tunnel {
+                ts: Timestamp::from_secs(1431.0),
+                uid: Some("G1".into()),
+                id: Some(Endpoints {
+                    saddr: ip("10.0.0.7"),
+                    sport: 0,
+                    daddr: ip("5.5.5.8"),
+                    dport: 0,
+                }),
+                tunnel_type: Some("Tunnel::GRE".into()),
+                action: Some("Tunnel::DISCOVER".into()),
+            }))));
+            for i in 0..4u8 {
+                flows.push(Flow::from(Record::Dhcp(Box::new(Dhcp {
+                    ts: Timestamp::from_secs(1440.0 + f64::from(i)),
+                    uids: vec![format!("H{i}").into()],
+                    client_addr: Some(ip("10.0.0.7")),
+                    requested_addr: Some(ip(&format!("10.0.0.{}", 100 + i))),
+                    ..Default::default()
+                }))));
+            }
+        }
         let cfg = Config::default();
         let res = Resources::default();
+        // Knowledge for the detectors that need it: 93.184.0.1 is a TOR exit node.
+        struct FixtureKnowledge;
+        impl Knowledge for FixtureKnowledge {
+            fn is_tor_exit_node(&self, ip: std::net::IpAddr) -> bool {
+                ip.to_string() == "93.184.0.1"
+            }
+            // 93.184.0.2 is on a threat-intelligence feed.
+            fn intel(&self) -> Option<&dyn knowledge::IocLookup> {
+                Some(&FixtureIntel)
+            }
+        }
+        struct FixtureIntel;
+        impl knowledge::IocLookup for FixtureIntel {
+            fn ip(&self, ip: std::net::IpAddr) -> Option<knowledge::IocInfo> {
+                (ip.to_string() == "93.184.0.2").then(|| knowledge::IocInfo {
+                    threat_level: slips_core::ThreatLevel::High,
+                    description: "fixture".into(),
+                    source: "fixture.txt".into(),
+                    tags: "".into(),
+                })
+            }
+            fn domain(&self, _: &str) -> Option<(knowledge::IocInfo, bool)> {
+                None
+            }
+            fn url(&self, _: &str) -> Option<knowledge::IocInfo> {
+                None
+            }
+            fn fingerprint(
+                &self,
+                _: knowledge::Fingerprint,
+                _: &str,
+            ) -> Option<knowledge::IocInfo> {
+                None
+            }
+        }
+        drop(res);
+        let res = Resources {
+            knowledge: std::sync::Arc::new(FixtureKnowledge),
+        };
         for e in REGISTRY {
             let run = || {
                 let mut eng = Engine::new(EngineConfig::default(), vec![e.build(&cfg, &res)]);
