@@ -41,6 +41,9 @@ pub struct Config {
     pub web_interface: WebInterface,
     /// `slips:` settings of this implementation that Slips does not have.
     pub engine: Engine,
+    /// `enrichment:` data files for GeoIP, ASN, MAC vendors, organisations and TOR exit
+    /// nodes (slips' own section; Slips hard-codes these paths).
+    pub enrichment: Enrichment,
 }
 
 /// `output:` section.
@@ -191,6 +194,9 @@ pub struct ThreatIntelligence {
     pub riskiq_credentials_path: PathBuf,
     /// `riskiq_update_period`: seconds (default 604800).
     pub riskiq_update_period: f64,
+    /// `download_remote_feeds` (slips' own key): download the remote feeds of the feed
+    /// lists in the background (default true). Cached copies are used either way.
+    pub download_remote_feeds: bool,
 }
 
 /// `whitelists:` section.
@@ -206,6 +212,37 @@ pub struct Whitelists {
     pub enable_local_whitelist: bool,
     /// `local_whitelist_path` (default `config/whitelist.conf`).
     pub local_whitelist_path: PathBuf,
+}
+
+/// `enrichment:` section (slips' own). Relative paths are relative to the folder slips
+/// runs in. A missing file disables what it provides, with one warning.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Enrichment {
+    /// `geoip_country_db`: MaxMind country database (default
+    /// `databases/GeoLite2-Country.mmdb`).
+    pub geoip_country_db: PathBuf,
+    /// `geoip_asn_db`: MaxMind ASN database (default `databases/GeoLite2-ASN.mmdb`).
+    pub geoip_asn_db: PathBuf,
+    /// `mac_vendors_db`: IEEE OUI registry in CSV (default
+    /// `/usr/share/ieee-data/oui.csv`, Debian package `ieee-data`).
+    pub mac_vendors_db: PathBuf,
+    /// `organizations_info`: folder with `<org>_asn`, `<org>_ip_ranges` and
+    /// `<org>_domains` files (default `config/organizations_info/`).
+    pub organizations_info: PathBuf,
+    /// `tor_exit_nodes`: file with one TOR exit node IP per line (default empty: none).
+    pub tor_exit_nodes: PathBuf,
+}
+
+impl Default for Enrichment {
+    fn default() -> Self {
+        Enrichment {
+            geoip_country_db: PathBuf::from("databases/GeoLite2-Country.mmdb"),
+            geoip_asn_db: PathBuf::from("databases/GeoLite2-ASN.mmdb"),
+            mac_vendors_db: PathBuf::from("/usr/share/ieee-data/oui.csv"),
+            organizations_info: PathBuf::from("config/organizations_info/"),
+            tor_exit_nodes: PathBuf::new(),
+        }
+    }
 }
 
 /// `exporting_alerts:` section (credentials and TAXII tuning keys are accepted but not
@@ -374,6 +411,7 @@ impl Default for ThreatIntelligence {
             ssl_feeds: PathBuf::from("config/SSL_feeds.csv"),
             riskiq_credentials_path: PathBuf::from("config/RiskIQ_credentials"),
             riskiq_update_period: 604_800.0,
+            download_remote_feeds: true,
         }
     }
 }

@@ -275,6 +275,9 @@ static THREAT_INTELLIGENCE: &[KeyDef] = &[
             f.positive(SECONDS),
         )
     }),
+    k("download_remote_feeds", |c, f| {
+        set(&mut c.threat_intelligence.download_remote_feeds, f.bool())
+    }),
 ];
 
 static WHITELISTS: &[KeyDef] = &[
@@ -438,6 +441,24 @@ static ENGINE: &[KeyDef] = &[
     }),
 ];
 
+static ENRICHMENT: &[KeyDef] = &[
+    k("geoip_country_db", |c, f| {
+        set(&mut c.enrichment.geoip_country_db, f.path())
+    }),
+    k("geoip_asn_db", |c, f| {
+        set(&mut c.enrichment.geoip_asn_db, f.path())
+    }),
+    k("mac_vendors_db", |c, f| {
+        set(&mut c.enrichment.mac_vendors_db, f.path())
+    }),
+    k("organizations_info", |c, f| {
+        set(&mut c.enrichment.organizations_info, f.path())
+    }),
+    k("tor_exit_nodes", |c, f| {
+        set(&mut c.enrichment.tor_exit_nodes, f.path())
+    }),
+];
+
 /// Every known section, in the order of Slips' file, then ours.
 static SECTIONS: &[SectionDef] = &[
     SectionDef {
@@ -527,6 +548,10 @@ static SECTIONS: &[SectionDef] = &[
     SectionDef {
         name: "slips",
         keys: ENGINE,
+    },
+    SectionDef {
+        name: "enrichment",
+        keys: ENRICHMENT,
     },
 ];
 
@@ -1468,6 +1493,30 @@ mod tests {
             cfg.parameters.home_network,
             Some(vec![net("192.168.0.0/16"), net("10.0.0.0/8")])
         );
+    }
+
+    #[test]
+    fn enrichment_section_and_feed_switch() {
+        let (cfg, w) = ok("enrichment:\n  geoip_country_db: /data/c.mmdb\n  geoip_asn_db: /data/a.mmdb\n  mac_vendors_db: oui.csv\n  organizations_info: orgs/\n  tor_exit_nodes: tor.txt\nthreatintelligence:\n  download_remote_feeds: false\n");
+        assert!(w.is_empty(), "{w:?}");
+        let e = &cfg.enrichment;
+        assert_eq!(e.geoip_country_db, PathBuf::from("/data/c.mmdb"));
+        assert_eq!(e.geoip_asn_db, PathBuf::from("/data/a.mmdb"));
+        assert_eq!(e.mac_vendors_db, PathBuf::from("oui.csv"));
+        assert_eq!(e.organizations_info, PathBuf::from("orgs/"));
+        assert_eq!(e.tor_exit_nodes, PathBuf::from("tor.txt"));
+        assert!(!cfg.threat_intelligence.download_remote_feeds);
+        let d = Config::default();
+        assert!(d.threat_intelligence.download_remote_feeds);
+        assert_eq!(d.enrichment.tor_exit_nodes, PathBuf::new());
+        assert_eq!(
+            d.enrichment.geoip_country_db,
+            PathBuf::from("databases/GeoLite2-Country.mmdb")
+        );
+        let e = err("enrichment:\n  geoip_asn_db: [1]\n");
+        assert!(e.to_string().contains("enrichment.geoip_asn_db"), "{e}");
+        let (_, w) = ok("enrichment:\n  geoip_db: x\n");
+        assert_eq!(w.len(), 1);
     }
 
     #[test]
