@@ -169,6 +169,10 @@ evidence_types! {
     /// self-signed (expired, not yet valid, unknown issuer...): Zeek's
     /// `SSL::Invalid_Server_Cert`, which Slips reported as text only.
     CERTIFICATE_VALIDATION_FAILED,
+    /// Periodic connections of a host to one IP or server name (RITA's beacon score).
+    BEACONING,
+    /// Many unique subdomains of one domain queried by a host (RITA's C2 over DNS).
+    DNS_TUNNELING,
 }
 
 impl fmt::Display for EvidenceType {

@@ -16,8 +16,8 @@ pub mod summary;
 pub mod time;
 
 pub use detector::{
-    Detector, DetectorCtx, Direction, DynDetector, Filter, Emitter, EvidenceDraft, Hosted, RecordKind,
-    RecordKinds,
+    Detector, DetectorCtx, Direction, DynDetector, Emitter, EvidenceDraft, Filter, Hosted,
+    RecordKind, RecordKinds,
 };
 pub use evidence::{Alert, Evidence, EvidenceType, Ioc, IocKind, Method, Side, ThreatLevel};
 pub use flow::{

@@ -212,7 +212,7 @@ impl ConnState {
             };
         }
         let syn_ack = r.has(T::SYN) && r.has(T::ACK);
-        if o.has(T::SYN) && r.has(T::RST) && !syn_ack {
+        if (o.has(T::SYN) || o.is_empty()) && r.has(T::RST) && !syn_ack {
             ConnState::REJ
         } else if !o.has(T::SYN) && syn_ack && r.has(T::RST) {
             ConnState::RSTRH
@@ -243,9 +243,9 @@ impl ConnState {
     /// flow's total packets, interpreted as Slips does (§2.3):
     ///
     /// * `pre_suf` TCP states: [`ConnState::from_tcp_flags`] on the two sides (established
-    ///   when both sides have S and A, or both have P and A); when the first side is an ICMP
-    ///   state (`ECO`, `ECR`, `URH`, `URP`...: Slips' "ICMP ..." states, neither established
-    ///   nor not) the flow is `OTH`.
+    ///   when both sides have S and A, or both have P and A); otherwise, when the first side
+    ///   names an ICMP state (`ECO`, `ECR`, `URH`, `URP`: Slips' "ICMP ..." states, neither
+    ///   established nor not) the flow is `OTH`; other letter pairs are not established.
     /// * single words: `CON` → `SF`, `EST` → `S1`, `ECO`, `UNK` → `OTH` (established);
     ///   `RST` → `RSTO` and `FIN` → `SF` with more than 3 packets, else `RSTOS0` / `SH`;
     ///   `INT`, `REQ` and every other word (`URP`, `ECR`, `NNS`, `TIM`...) → `S0`
@@ -266,7 +266,10 @@ impl ConnState {
                 return Some(st);
             }
             let pre_up = pre.to_ascii_uppercase();
-            if ["ECO", "ECR", "URH", "URP"].iter().any(|n| pre_up.contains(n)) {
+            if ["ECO", "ECR", "URH", "URP"]
+                .iter()
+                .any(|n| pre_up.contains(n))
+            {
                 return Some(ConnState::OTH);
             }
             return Some(by_flags.unwrap_or(ConnState::S0));
@@ -428,6 +431,11 @@ mod tests {
         assert_eq!(
             ConnState::from_tcp_flags(f("...AP.SF"), f("...AP.SF")),
             ConnState::SF
+        );
+        // Only the responder's reset was seen.
+        assert_eq!(
+            ConnState::from_tcp_flags(TcpFlags(0), f("...A.R..")),
+            ConnState::REJ
         );
         // No flags recorded at all.
         assert_eq!(

@@ -696,6 +696,7 @@ mod tests {
             &Config::default(),
             &Resources {
                 knowledge: Arc::new(Vendors),
+                ..Resources::default()
             },
         );
         let ev = run(d, &flows);

@@ -124,12 +124,21 @@ pub struct Resources {
     /// Everything known beyond the traffic, threat intelligence included
     /// ([`Knowledge::intel`]).
     pub knowledge: Arc<dyn Knowledge>,
+    /// Markov-chain behavioural models (`-m DIR`); `None`: no model-based detection.
+    pub markov: Option<Arc<slips_models::ModelSet>>,
+    /// Fewest letters a tuple needs before it is compared with the models (`-a`; at least 4).
+    pub markov_min_letters: usize,
+    /// The flow classifier (`--ml-model FILE`); `None`: no ML detection.
+    pub ml: Option<Arc<slips_models::ml::ClassifierFile>>,
 }
 
 impl Default for Resources {
     fn default() -> Self {
         Resources {
             knowledge: Arc::new(NoKnowledge),
+            markov: None,
+            markov_min_letters: slips_models::markov::MIN_LETTERS,
+            ml: None,
         }
     }
 }

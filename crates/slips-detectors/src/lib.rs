@@ -10,29 +10,33 @@ use slips_core::{Detector, DynDetector, EvidenceType, Hosted};
 
 pub use knowledge::{Knowledge, NoKnowledge, Org, Resources};
 
+pub mod appkit;
+pub mod arp;
+pub mod beacon;
 pub mod connections;
 pub mod data_upload;
 pub mod dhcp_scan;
+pub mod dns;
 pub mod dns_resolution;
+pub mod http;
 pub mod icmp_sweep;
 pub mod knowledge;
 pub mod localnet;
+pub mod login;
+pub mod markov;
+pub mod ml_flow;
 mod pending;
 pub mod portscan;
 pub mod service_mismatch;
+pub mod signatures;
+pub mod smtp;
+pub mod ssh;
 pub mod template;
 pub mod threat_intel;
+pub mod tls;
 pub mod unknown_port;
 mod util;
 pub mod zeek_notices;
-pub mod appkit;
-pub mod arp;
-pub mod dns;
-pub mod http;
-pub mod login;
-pub mod smtp;
-pub mod ssh;
-pub mod tls;
 
 #[cfg(test)]
 mod testkit;
@@ -55,6 +59,7 @@ macro_rules! default_from_config {
 
 default_from_config!(
     portscan::HorizontalPortScan,
+    signatures::Signatures,
     portscan::VerticalPortScan,
     zeek_notices::ZeekNotices,
     template::Template,
@@ -79,6 +84,8 @@ default_from_config!(
     http::WeirdHttpMethod,
     http::HttpTraffic,
     arp::ArpScan,
+    beacon::PairLongConnections,
+    beacon::DnsTunneling,
 );
 
 // Connection-level detectors with settings or knowledge.
@@ -115,6 +122,25 @@ impl FromConfig for dns_resolution::ConnectionWithoutDns {
 impl FromConfig for data_upload::DataUpload {
     fn from_config(cfg: &Config, _: &Resources) -> Self {
         Self::new(cfg.flow_alerts.data_exfiltration_threshold)
+    }
+}
+
+// Behavioural models, RITA-style pair scores and the flow classifier (slips-models).
+impl FromConfig for markov::BehaviouralModels {
+    fn from_config(_: &Config, res: &Resources) -> Self {
+        Self::from_resources(res)
+    }
+}
+
+impl FromConfig for ml_flow::MlFlow {
+    fn from_config(_: &Config, res: &Resources) -> Self {
+        Self::from_resources(res)
+    }
+}
+
+impl FromConfig for beacon::Beaconing {
+    fn from_config(_: &Config, res: &Resources) -> Self {
+        Self::from_resources(res)
     }
 }
 
@@ -167,6 +193,7 @@ macro_rules! registry {
 
 registry!(
     portscan::HorizontalPortScan,
+    signatures::Signatures,
     portscan::VerticalPortScan,
     zeek_notices::ZeekNotices,
     template::Template,
@@ -205,6 +232,11 @@ registry!(
     arp::ArpScan,
     arp::ArpAnomalies,
     threat_intel::ThreatIntel,
+    markov::BehaviouralModels,
+    beacon::Beaconing,
+    beacon::PairLongConnections,
+    beacon::DnsTunneling,
+    ml_flow::MlFlow,
 );
 
 /// Names of Slips modules that users may list in `modules.disable`; they have no detector
@@ -292,7 +324,11 @@ pub fn catalogue_markdown() -> String {
             e.name,
             e.description,
             ev.join(", "),
-            if keys.is_empty() { "-".to_string() } else { keys.join(", ") },
+            if keys.is_empty() {
+                "-".to_string()
+            } else {
+                keys.join(", ")
+            },
             if e.enabled_by_default { "on" } else { "off" },
         );
     }
@@ -360,7 +396,10 @@ mod registry_tests {
             std::fs::write(path, &now).unwrap();
         }
         let doc = std::fs::read_to_string(path).unwrap_or_default();
-        assert_eq!(doc, now, "docs/detections.md is stale: run with UPDATE_SNAPSHOTS=1");
+        assert_eq!(
+            doc, now,
+            "docs/detections.md is stale: run with UPDATE_SNAPSHOTS=1"
+        );
     }
 
     #[test]
@@ -424,6 +463,8 @@ mod registry_tests {
             ..Default::default()
         }))));
         flows.extend(crate::testkit::app_layer_fixture());
+        // Signature matches (Suricata alerts).
+        flows.extend(crate::signatures::fixture());
         // Connection-level detectors (connections.rs, unknown_port.rs, localnet.rs,
         // dns_resolution.rs, data_upload.rs, service_mismatch.rs, icmp_sweep.rs, dhcp_scan.rs).
         {
@@ -564,8 +605,14 @@ mod registry_tests {
             }
         }
         drop(res);
+        // Beaconing, pair long connections and DNS tunnelling; the Markov models and the
+        // flow classifier of the fixture.
+        flows.extend(crate::beacon::fixture());
         let res = Resources {
             knowledge: std::sync::Arc::new(FixtureKnowledge),
+            markov: Some(crate::markov::fixture_models()),
+            ml: Some(crate::ml_flow::fixture_classifier()),
+            ..Resources::default()
         };
         for e in REGISTRY {
             let run = || {

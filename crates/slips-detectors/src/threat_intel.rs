@@ -13,8 +13,8 @@ use crate::{FromConfig, Resources};
 use foldhash::{HashSet, HashSetExt};
 use slips_config::Config;
 use slips_core::{
-    Detector, DetectorCtx, Direction, Emitter, EvidenceDraft, EvidenceType, Ioc, IocKind,
-    Method, Record, RecordKind, RecordKinds, Side, Str, ThreatLevel, Timestamp,
+    Detector, DetectorCtx, Direction, Emitter, EvidenceDraft, EvidenceType, Ioc, IocKind, Method,
+    Record, RecordKind, RecordKinds, Side, Str, ThreatLevel, Timestamp,
 };
 use std::hash::BuildHasher;
 use std::net::IpAddr;
@@ -59,7 +59,10 @@ impl Seen {
 fn about(i: &IocInfo) -> String {
     let mut s = String::new();
     if !i.description.is_empty() {
-        s.push_str(&format!("Description: {}. ", i.description.trim_end_matches('.')));
+        s.push_str(&format!(
+            "Description: {}. ",
+            i.description.trim_end_matches('.')
+        ));
     }
     s.push_str(&format!("Source: {}.", i.source));
     if !i.tags.is_empty() {
@@ -131,7 +134,10 @@ impl ThreatIntel {
             return;
         };
         let conf = if parent { 0.7 } else { 1.0 };
-        let desc = format!("connection to a blacklisted domain {domain}. {}", about(&info));
+        let desc = format!(
+            "connection to a blacklisted domain {domain}. {}",
+            about(&info)
+        );
         let dom = ioc_of(IocKind::Domain, domain, Side::Dst);
         let me = Ioc::ip(profile, Side::Src);
         let d = o.draft(
@@ -239,22 +245,59 @@ impl Detector for ThreatIntel {
                     }
                 };
                 if let Some(info) = intel.ip(d) {
-                    let desc = format!("connection to blacklisted IP: {d} from {s}. {}", about(&info));
+                    let desc = format!(
+                        "connection to blacklisted IP: {d} from {s}. {}",
+                        about(&info)
+                    );
                     let t = EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP;
-                    let e = o.draft(t, Ioc::ip(d, Side::Dst), Some(Ioc::ip(s, Side::Src)), info.threat_level, 1.0, desc.clone());
+                    let e = o.draft(
+                        t,
+                        Ioc::ip(d, Side::Dst),
+                        Some(Ioc::ip(s, Side::Src)),
+                        info.threat_level,
+                        1.0,
+                        desc.clone(),
+                    );
                     o.emit(with_flow(e));
-                    let e = o.draft(t, Ioc::ip(s, Side::Src), Some(Ioc::ip(d, Side::Dst)), ThreatLevel::Low, 1.0, desc);
+                    let e = o.draft(
+                        t,
+                        Ioc::ip(s, Side::Src),
+                        Some(Ioc::ip(d, Side::Dst)),
+                        ThreatLevel::Low,
+                        1.0,
+                        desc,
+                    );
                     o.emit(with_flow(e));
                 } else if let Some((asn, info)) = intel.blacklisted_asn(d) {
-                    let desc = format!("Connection to IP: {d} with blacklisted ASN: AS{asn}. {}", about(&info));
+                    let desc = format!(
+                        "Connection to IP: {d} with blacklisted ASN: AS{asn}. {}",
+                        about(&info)
+                    );
                     let t = EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_ASN;
-                    let e = o.draft(t, Ioc::ip(d, Side::Dst), Some(Ioc::ip(s, Side::Src)), info.threat_level, 0.8, desc.clone());
+                    let e = o.draft(
+                        t,
+                        Ioc::ip(d, Side::Dst),
+                        Some(Ioc::ip(s, Side::Src)),
+                        info.threat_level,
+                        0.8,
+                        desc.clone(),
+                    );
                     o.emit(with_flow(e));
-                    let e = o.draft(t, Ioc::ip(s, Side::Src), Some(Ioc::ip(d, Side::Dst)), info.threat_level, 0.8, desc);
+                    let e = o.draft(
+                        t,
+                        Ioc::ip(s, Side::Src),
+                        Some(Ioc::ip(d, Side::Dst)),
+                        info.threat_level,
+                        0.8,
+                        desc,
+                    );
                     o.emit(with_flow(e));
                 }
                 if let Some(info) = intel.ip(s) {
-                    let desc = format!("connection from blacklisted IP: {s} to {d}. {}", about(&info));
+                    let desc = format!(
+                        "connection from blacklisted IP: {s} to {d}. {}",
+                        about(&info)
+                    );
                     let e = o.draft(
                         EvidenceType::THREAT_INTELLIGENCE_FROM_BLACKLISTED_IP,
                         Ioc::ip(s, Side::Src),
@@ -284,7 +327,10 @@ impl Detector for ThreatIntel {
                     let a = a.trim();
                     if let Ok(ip) = a.parse::<IpAddr>() {
                         if let Some(info) = intel.ip(ip) {
-                            let desc = format!("DNS answer with a blacklisted IP: {ip} for query: {query}. {}", about(&info));
+                            let desc = format!(
+                                "DNS answer with a blacklisted IP: {ip} for query: {query}. {}",
+                                about(&info)
+                            );
                             let e = o.draft(
                                 EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_DNS_ANSWER,
                                 Ioc::ip(me, Side::Src),
@@ -310,7 +356,10 @@ impl Detector for ThreatIntel {
                     } else if !a.contains(' ') && a.contains('.') {
                         // A CNAME.
                         if let Some((info, parent)) = intel.domain(a) {
-                            let desc = format!("DNS answer with a blacklisted CNAME: {a} for query: {query}. {}", about(&info));
+                            let desc = format!(
+                                "DNS answer with a blacklisted CNAME: {a} for query: {query}. {}",
+                                about(&info)
+                            );
                             let e = o.draft(
                                 EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_DNS_ANSWER,
                                 Ioc::ip(me, Side::Src),
@@ -363,7 +412,10 @@ impl Detector for ThreatIntel {
                 }
                 if let Some(ja3) = s.ja3.as_deref().filter(|x| !x.is_empty()) {
                     if let Some(info) = intel.fingerprint(Fingerprint::Ja3, ja3) {
-                        let desc = format!("Malicious JA3: {ja3} from source address {client} to {server}. {}", about(&info));
+                        let desc = format!(
+                            "Malicious JA3: {ja3} from source address {client} to {server}. {}",
+                            about(&info)
+                        );
                         let e = o.draft(
                             EvidenceType::MALICIOUS_JA3,
                             Ioc::ip(client, Side::Src),
@@ -377,8 +429,18 @@ impl Detector for ThreatIntel {
                 }
                 if let Some(ja3s) = s.ja3s.as_deref().filter(|x| !x.is_empty()) {
                     if let Some(info) = intel.fingerprint(Fingerprint::Ja3, ja3s) {
-                        let desc = format!("Malicious JA3s: (possible C&C server): {ja3s} to server {server}. {}", about(&info));
-                        Self::server_pair(&mut o, EvidenceType::MALICIOUS_JA3S, client, server, &info, desc);
+                        let desc = format!(
+                            "Malicious JA3s: (possible C&C server): {ja3s} to server {server}. {}",
+                            about(&info)
+                        );
+                        Self::server_pair(
+                            &mut o,
+                            EvidenceType::MALICIOUS_JA3S,
+                            client,
+                            server,
+                            &info,
+                            desc,
+                        );
                     }
                 }
                 for fp in &s.cert_chain {
@@ -387,7 +449,14 @@ impl Detector for ThreatIntel {
                     }
                     if let Some(info) = intel.fingerprint(Fingerprint::CertSha1, fp) {
                         let desc = format!("Malicious SSL certificate to server {server}. Certificate SHA1: {fp}. {}", about(&info));
-                        Self::server_pair(&mut o, EvidenceType::MALICIOUS_SSL_CERT, client, server, &info, desc);
+                        Self::server_pair(
+                            &mut o,
+                            EvidenceType::MALICIOUS_SSL_CERT,
+                            client,
+                            server,
+                            &info,
+                            desc,
+                        );
                     }
                 }
             }
@@ -410,7 +479,14 @@ impl Detector for ThreatIntel {
                     };
                     if let Some(info) = intel.fingerprint(Fingerprint::CertSha1, sha1) {
                         let desc = format!("Malicious SSL certificate to server {server}. Certificate SHA1: {sha1}. {}", about(&info));
-                        Self::server_pair(&mut o, EvidenceType::MALICIOUS_SSL_CERT, me, server, &info, desc);
+                        Self::server_pair(
+                            &mut o,
+                            EvidenceType::MALICIOUS_SSL_CERT,
+                            me,
+                            server,
+                            &info,
+                            desc,
+                        );
                     }
                     return;
                 }
@@ -459,7 +535,10 @@ mod tests {
 
     impl IocLookup for Iocs {
         fn ip(&self, ip: IpAddr) -> Option<IocInfo> {
-            self.ips.iter().find(|(i, _)| *i == ip).map(|(_, x)| x.clone())
+            self.ips
+                .iter()
+                .find(|(i, _)| *i == ip)
+                .map(|(_, x)| x.clone())
         }
         fn domain(&self, d: &str) -> Option<(IocInfo, bool)> {
             let d = d.to_ascii_lowercase();
@@ -474,13 +553,22 @@ mod tests {
             })
         }
         fn url(&self, u: &str) -> Option<IocInfo> {
-            self.urls.iter().find(|(x, _)| *x == u).map(|(_, i)| i.clone())
+            self.urls
+                .iter()
+                .find(|(x, _)| *x == u)
+                .map(|(_, i)| i.clone())
         }
         fn fingerprint(&self, k: Fingerprint, v: &str) -> Option<IocInfo> {
-            self.fps.iter().find(|(kk, x, _)| *kk == k && *x == v).map(|(_, _, i)| i.clone())
+            self.fps
+                .iter()
+                .find(|(kk, x, _)| *kk == k && *x == v)
+                .map(|(_, _, i)| i.clone())
         }
         fn blacklisted_asn(&self, ip: IpAddr) -> Option<(u32, IocInfo)> {
-            self.asns.iter().find(|(i, _, _)| *i == ip).map(|(_, a, x)| (*a, x.clone()))
+            self.asns
+                .iter()
+                .find(|(i, _, _)| *i == ip)
+                .map(|(_, a, x)| (*a, x.clone()))
         }
     }
 
@@ -505,6 +593,7 @@ mod tests {
             &Config::default(),
             &Resources {
                 knowledge: Arc::new(K(iocs)),
+                ..Resources::default()
             },
         )
     }
@@ -523,7 +612,15 @@ mod tests {
     }
 
     /// (type, attacker, attacker side, victim, level, confidence, description)
-    type Row = (EvidenceType, String, Side, Option<String>, ThreatLevel, f64, String);
+    type Row = (
+        EvidenceType,
+        String,
+        Side,
+        Option<String>,
+        ThreatLevel,
+        f64,
+        String,
+    );
 
     fn rows(ev: &[Evidence]) -> Vec<Row> {
         ev.iter()
@@ -541,7 +638,15 @@ mod tests {
             .collect()
     }
 
-    fn row(t: EvidenceType, a: &str, side: Side, v: Option<&str>, l: ThreatLevel, c: f64, d: &str) -> Row {
+    fn row(
+        t: EvidenceType,
+        a: &str,
+        side: Side,
+        v: Option<&str>,
+        l: ThreatLevel,
+        c: f64,
+        d: &str,
+    ) -> Row {
         (t, a.into(), side, v.map(Into::into), l, c, d.into())
     }
 
@@ -565,7 +670,11 @@ mod tests {
                 (ip("185.33.223.203"), info(ThreatLevel::High, "Simda CC")),
                 (ip("45.148.10.81"), info(ThreatLevel::Medium, "")),
             ],
-            asns: vec![(ip("93.184.216.34"), 64500, info(ThreatLevel::Medium, "bulletproof"))],
+            asns: vec![(
+                ip("93.184.216.34"),
+                64500,
+                info(ThreatLevel::Medium, "bulletproof"),
+            )],
             ..Default::default()
         });
         let ev = run(
@@ -595,7 +704,11 @@ mod tests {
         assert_eq!(ev[0].method, Method::ThreatIntelligence);
         assert_eq!(ev[0].dst_port, Some(443));
         assert_eq!(ev[0].proto, Some(Proto::Tcp));
-        assert_eq!(ev[0].profile, ip("185.33.223.203"), "stored in the attacker's profile");
+        assert_eq!(
+            ev[0].profile,
+            ip("185.33.223.203"),
+            "stored in the attacker's profile"
+        );
     }
 
     #[test]
@@ -622,7 +735,11 @@ mod tests {
             d,
             &[
                 dns("D1", "www.evil.com", &["1.2.3.4"]),
-                dns("D2", "good.org", &["6.6.6.6", "x.cname-evil.net", "TXT 12 v=spf1"]),
+                dns(
+                    "D2",
+                    "good.org",
+                    &["6.6.6.6", "x.cname-evil.net", "TXT 12 v=spf1"],
+                ),
             ],
         );
         let dom = "connection to a blacklisted domain www.evil.com. Description: Rana Malware. Source: feed.txt. Tags: honeypot.";
@@ -645,7 +762,10 @@ mod tests {
     fn http_host_and_url() {
         let d = det(Iocs {
             domains: vec![("evil.com", info(ThreatLevel::High, ""))],
-            urls: vec![("http://evil.com/drop.exe", info(ThreatLevel::Medium, "URLhaus"))],
+            urls: vec![(
+                "http://evil.com/drop.exe",
+                info(ThreatLevel::Medium, "URLhaus"),
+            )],
             ..Default::default()
         });
         let ev = run(
@@ -677,9 +797,21 @@ mod tests {
         let d = det(Iocs {
             domains: vec![("c2.example", info(ThreatLevel::Medium, ""))],
             fps: vec![
-                (Fingerprint::Ja3, "6734f37431670b3ab4292b8f60f29984", info(ThreatLevel::High, "Trickbot Malware")),
-                (Fingerprint::Ja3, "e7d705a3286e19ea42f587b344ee6865", info(ThreatLevel::Medium, "Standard tor client")),
-                (Fingerprint::CertSha1, sha1, info(ThreatLevel::High, "QakBot C&C")),
+                (
+                    Fingerprint::Ja3,
+                    "6734f37431670b3ab4292b8f60f29984",
+                    info(ThreatLevel::High, "Trickbot Malware"),
+                ),
+                (
+                    Fingerprint::Ja3,
+                    "e7d705a3286e19ea42f587b344ee6865",
+                    info(ThreatLevel::Medium, "Standard tor client"),
+                ),
+                (
+                    Fingerprint::CertSha1,
+                    sha1,
+                    info(ThreatLevel::High, "QakBot C&C"),
+                ),
             ],
             ..Default::default()
         });
@@ -694,7 +826,8 @@ mod tests {
             ..Default::default()
         })));
         let ev = run(d, &[ssl]);
-        let dom = "connection to a blacklisted domain c2.example. Source: feed.txt. Tags: honeypot.";
+        let dom =
+            "connection to a blacklisted domain c2.example. Source: feed.txt. Tags: honeypot.";
         let ja3s = "Malicious JA3s: (possible C&C server): e7d705a3286e19ea42f587b344ee6865 to server 123.33.22.11. Description: Standard tor client. Source: feed.txt. Tags: honeypot.";
         let cert = "Malicious SSL certificate to server 123.33.22.11. Certificate SHA1: 0123456789abcdef0123456789abcdef01234567. Description: QakBot C&C. Source: feed.txt. Tags: honeypot.";
         assert_eq!(
@@ -718,7 +851,11 @@ mod tests {
         let sha1 = "0123456789abcdef0123456789abcdef01234567";
         let d = det(Iocs {
             fps: vec![
-                (Fingerprint::FileHash, md5, info(ThreatLevel::Critical, "Emotet")),
+                (
+                    Fingerprint::FileHash,
+                    md5,
+                    info(ThreatLevel::Critical, "Emotet"),
+                ),
                 (Fingerprint::CertSha1, sha1, info(ThreatLevel::High, "")),
             ],
             ..Default::default()
@@ -737,7 +874,13 @@ mod tests {
                 ..Default::default()
             })))
         };
-        let ev = run(d, &[file("F1", "HTTP", Some(md5), None), file("F2", "SSL", None, Some(sha1))]);
+        let ev = run(
+            d,
+            &[
+                file("F1", "HTTP", Some(md5), None),
+                file("F2", "SSL", None, Some(sha1)),
+            ],
+        );
         let cert = "Malicious SSL certificate to server 5.5.5.5. Certificate SHA1: 0123456789abcdef0123456789abcdef01234567. Source: feed.txt. Tags: honeypot.";
         assert_eq!(
             rows(&ev),
@@ -762,7 +905,14 @@ mod tests {
             })
         };
         let flows: Vec<Flow> = (0..50)
-            .map(|i| conn(i as f64 * 100.0, &format!("C{i}"), "10.0.0.1", "185.33.223.203"))
+            .map(|i| {
+                conn(
+                    i as f64 * 100.0,
+                    &format!("C{i}"),
+                    "10.0.0.1",
+                    "185.33.223.203",
+                )
+            })
             .collect();
         let a = run(mk(), &flows);
         assert_eq!(a.len(), 4, "two windows of 3600 s, a pair in each");

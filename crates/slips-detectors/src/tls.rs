@@ -698,6 +698,7 @@ mod tests {
         }
         let res = Resources {
             knowledge: Arc::new(Ms),
+            ..Resources::default()
         };
         let bad = with(|s| {
             s.subject = Some("CN=www.microsoft.com,O=Microsoft Corporation".into());

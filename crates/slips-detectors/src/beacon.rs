@@ -1,0 +1,834 @@
+//! RITA-style detections over a pair's whole history (they span time windows):
+//!
+//! * [`Beaconing`] — BEACONING: RITA's v5 beacon score (see `slips_models::beacon`) of each
+//!   (source, destination IP) pair and each (source, server name) pair, the server name
+//!   coming from the TLS SNI or the HTTP Host of the connection (joined by uid, whichever
+//!   record comes first).
+//! * [`PairLongConnections`] — LONG_CONNECTION: RITA's long-connection score of the total
+//!   duration of all connections of a (source, destination IP) pair.
+//! * [`DnsTunneling`] — DNS_TUNNELING: RITA's C2-over-DNS score, unique subdomains of one
+//!   registered domain queried by a host.
+//!
+//! Pairs are scored when a window of the source's profile closes, if they had connections
+//! in it, so a beacon that goes on is reported in every window it is active. Like RITA, only
+//! connections to public destination addresses are scored by IP (internal-to-internal
+//! traffic is filtered); server names are scored whatever the address.
+//!
+//! Threat levels follow RITA's severities of its threat scores (low ≥ 0.2, medium ≥ 0.4,
+//! high ≥ 0.6, critical > 0.8). Deliberate additions for beaconing, because evidence in slips
+//! accumulates into alerts: a pair is reported only if
+//! * its timestamp subscore is at least [`MIN_TS_SCORE`] (0.9, a jitter up to about ±35 %):
+//!   RITA's data-size, histogram and duration subscores give 0.72 or more to any fixed-size
+//!   connection repeated all day at random times (an NTP or monitoring client), which RITA
+//!   rates LOW/MEDIUM; and with a dozen random gaps the timestamp subscore alone reaches
+//!   0.8 by chance among thousands of pairs;
+//! * it has at least [`MIN_CONNECTIONS`] (24) connections, so that the timing statistics
+//!   mean something;
+//! * its histogram subscore is not 0 (early in a capture the dataset span is short, and a
+//!   few connections would otherwise get a high duration coverage; RITA scores a day).
+//!
+//! Confidence: `min(1, connections / 24)`, so 1 for every reported pair.
+//!
+//! Memory (all bounded): at most [`MAX_PAIRS`] pairs (about 6 KB each at most, see
+//! `slips_models::beacon`), pairs idle for a day are dropped when the table is full; uid join
+//! caches of [`MAX_JOIN`] entries each; at most [`MAX_DOMAINS`] (source, domain) entries of
+//! at most 1,001 subdomain hashes.
+
+use crate::knowledge::Resources;
+use slips_core::net::is_public;
+use slips_core::{
+    Detector, DetectorCtx, Direction, Emitter, EvidenceDraft, EvidenceType, Ioc, Method, Record,
+    RecordKind, RecordKinds, Side, Str, ThreatLevel, Timestamp,
+};
+use slips_models::beacon::{
+    bucketed_score, registered_domain, severity, BeaconConfig, PairStats, Severity,
+    C2_OVER_DNS_THRESHOLDS,
+};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Most pairs tracked.
+pub const MAX_PAIRS: usize = 65_536;
+/// Entries of each uid join cache.
+pub const MAX_JOIN: usize = 65_536;
+/// Most (source, domain) entries of the DNS tunnelling detector.
+pub const MAX_DOMAINS: usize = 65_536;
+/// Smallest timestamp subscore reported as beaconing.
+pub const MIN_TS_SCORE: f64 = 0.9;
+/// Fewest connections of a pair reported as beaconing.
+pub const MIN_CONNECTIONS: u64 = 24;
+
+/// What a source beacons to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Ip(IpAddr),
+    Name(Str),
+}
+
+impl Target {
+    const MIN: Target = Target::Ip(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+}
+
+#[derive(Debug, Default)]
+struct Pair {
+    stats: PairStats,
+    dirty: bool,
+    /// Window number of the latest connection, and of the latest beaconing report.
+    last_window: i64,
+    reported_window: Option<i64>,
+    last_uid: Str,
+    /// Highest long-connection severity reported.
+    long_reported: Option<Severity>,
+}
+
+fn level(s: Severity) -> Option<ThreatLevel> {
+    match s {
+        Severity::None => None,
+        Severity::Low => Some(ThreatLevel::Low),
+        Severity::Medium => Some(ThreatLevel::Medium),
+        Severity::High => Some(ThreatLevel::High),
+        Severity::Critical => Some(ThreatLevel::Critical),
+    }
+}
+
+/// Pairs keyed by (source, target), with the dataset's time span.
+#[derive(Debug, Default)]
+struct PairTable {
+    pairs: BTreeMap<(IpAddr, Target), Pair>,
+    min_ts: Option<f64>,
+    max_ts: f64,
+    dropped: u64,
+    /// Event time of the last sweep of idle pairs (at most one sweep per hour).
+    last_sweep: f64,
+}
+
+impl PairTable {
+    fn see(&mut self, ts: Timestamp) {
+        let t = ts.secs();
+        self.min_ts = Some(self.min_ts.map_or(t, |m| m.min(t)));
+        self.max_ts = self.max_ts.max(t);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        window: i64,
+        src: IpAddr,
+        target: Target,
+        ts: f64,
+        bytes: u64,
+        dur: f64,
+        uid: &Str,
+    ) {
+        let key = (src, target);
+        if !self.pairs.contains_key(&key) && self.pairs.len() >= MAX_PAIRS {
+            if self.max_ts - self.last_sweep >= 3600.0 {
+                self.last_sweep = self.max_ts;
+                let horizon = self.max_ts - 86_400.0;
+                self.pairs.retain(|_, p| p.stats.last >= horizon);
+            }
+            if self.pairs.len() >= MAX_PAIRS {
+                self.dropped += 1;
+                return;
+            }
+        }
+        let p = self.pairs.entry(key).or_default();
+        p.stats.add(ts, bytes, dur);
+        p.dirty = true;
+        p.last_window = p.last_window.max(window);
+        p.last_uid = uid.clone();
+    }
+
+    /// The pairs of a source.
+    fn of(&mut self, src: IpAddr) -> impl Iterator<Item = (&(IpAddr, Target), &mut Pair)> {
+        self.pairs
+            .range_mut((src, Target::MIN)..)
+            .take_while(move |(k, _)| k.0 == src)
+    }
+}
+
+/// A bounded FIFO map for joining records by uid.
+#[derive(Debug)]
+struct JoinCache<V> {
+    map: BTreeMap<Str, V>,
+    order: VecDeque<Str>,
+}
+
+impl<V> Default for JoinCache<V> {
+    fn default() -> Self {
+        JoinCache {
+            map: BTreeMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<V> JoinCache<V> {
+    fn insert(&mut self, uid: Str, v: V) {
+        if self.map.insert(uid.clone(), v).is_none() {
+            self.order.push_back(uid);
+            if self.order.len() > MAX_JOIN {
+                if let Some(old) = self.order.pop_front() {
+                    self.map.remove(&old);
+                }
+            }
+        }
+    }
+    fn take(&mut self, uid: &str) -> Option<V> {
+        // The uid stays in `order` until it ages out; removing it from the map is enough.
+        self.map.remove(uid)
+    }
+}
+
+/// (start, source IP bytes, duration) of a connection waiting for its server name.
+type ConnInfo = (f64, u64, f64);
+
+/// BEACONING (see the module doc).
+#[derive(Debug)]
+pub struct Beaconing {
+    cfg: BeaconConfig,
+    min_ts_score: f64,
+    table: PairTable,
+    conns: JoinCache<(IpAddr, ConnInfo)>,
+    names: JoinCache<(IpAddr, Str)>,
+}
+
+impl Default for Beaconing {
+    fn default() -> Self {
+        Beaconing {
+            cfg: BeaconConfig::default(),
+            min_ts_score: MIN_TS_SCORE,
+            table: PairTable::default(),
+            conns: JoinCache::default(),
+            names: JoinCache::default(),
+        }
+    }
+}
+
+impl Beaconing {
+    pub fn from_resources(_: &Resources) -> Self {
+        Self::default()
+    }
+}
+
+fn server_name(r: &Record) -> Option<(Str, &Str, IpAddr)> {
+    match r {
+        Record::Ssl(s) => {
+            let n = s.server_name.as_ref()?;
+            Some((n.to_ascii_lowercase(), &s.uid, s.id?.saddr))
+        }
+        Record::Http(h) => {
+            let host = h.host.as_ref()?;
+            // Strip a port; keep IPv6 literals in brackets whole.
+            let name = match host.rsplit_once(':') {
+                Some((n, p)) if !n.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => n,
+                _ => host.as_str(),
+            };
+            Some((name.to_ascii_lowercase().into(), &h.uid, h.id?.saddr))
+        }
+        _ => None,
+    }
+}
+
+impl Detector for Beaconing {
+    const NAME: &'static str = "beaconing";
+    const DESCRIPTION: &'static str =
+        "Periodic connections to one IP or server name (RITA's beacon score)";
+    const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::BEACONING];
+    const INTERESTS: RecordKinds =
+        RecordKinds::of(&[RecordKind::Conn, RecordKind::Ssl, RecordKind::Http]);
+    type WindowState = ();
+
+    fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, _: &mut Emitter) {
+        self.table.see(r.ts());
+        if ctx.direction != Direction::Out {
+            return;
+        }
+        let w = ctx.window.number;
+        match r {
+            Record::Conn(c) => {
+                let (Some(src), Some(dst)) = (c.saddr, c.daddr) else {
+                    return;
+                };
+                let bytes = if c.sip_bytes > 0 {
+                    c.sip_bytes
+                } else {
+                    c.sbytes
+                };
+                let ts = c.ts.secs();
+                if is_public(&dst) {
+                    self.table
+                        .add(w, src, Target::Ip(dst), ts, bytes, c.duration, &c.uid);
+                }
+                if c.uid.is_empty() {
+                    return;
+                }
+                match self.names.take(&c.uid) {
+                    Some((s, name)) if s == src => {
+                        self.table
+                            .add(w, src, Target::Name(name), ts, bytes, c.duration, &c.uid)
+                    }
+                    _ => self
+                        .conns
+                        .insert(c.uid.clone(), (src, (ts, bytes, c.duration))),
+                }
+            }
+            _ => {
+                let Some((name, uid, src)) = server_name(r) else {
+                    return;
+                };
+                if name.is_empty() || uid.is_empty() {
+                    return;
+                }
+                match self.conns.take(uid) {
+                    Some((s, (cts, bytes, dur))) if s == src => {
+                        self.table
+                            .add(w, src, Target::Name(name), cts, bytes, dur, uid)
+                    }
+                    _ => self.names.insert(uid.clone(), (src, name)),
+                }
+            }
+        }
+    }
+
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, _: &mut (), out: &mut Emitter) {
+        let Some(min) = self.table.min_ts else { return };
+        let max = self.table.max_ts;
+        let (cfg, min_ts_score) = (&self.cfg, self.min_ts_score);
+        let w = ctx.window.number;
+        for ((src, target), p) in self.table.of(ctx.profile) {
+            // Pairs with connections in this window (or later ones), once per window.
+            if p.last_window < w || p.reported_window.is_some_and(|r| r >= w) {
+                continue;
+            }
+            p.reported_window = Some(w);
+            let Some(s) = p.stats.score(min, max, cfg) else {
+                continue;
+            };
+            let Some(lvl) = level(severity(s.threat)) else {
+                continue;
+            };
+            // Regular timing, and presence across the observed span (see the module doc).
+            if s.ts < min_ts_score || s.hist == 0.0 || s.connections < MIN_CONNECTIONS {
+                continue;
+            }
+            let (victim, what) = match target {
+                Target::Ip(ip) => (Ioc::ip(*ip, Side::Dst), ip.to_string()),
+                Target::Name(n) => (Ioc::domain(n, Side::Dst), n.to_string()),
+            };
+            out.emit(
+                EvidenceDraft::new(
+                    EvidenceType::BEACONING,
+                    *src,
+                    Side::Src,
+                    lvl,
+                    (s.connections as f64 / MIN_CONNECTIONS as f64).min(1.0),
+                    Timestamp::from_secs(p.stats.last),
+                    format!(
+                        "Beaconing from {src} to {what}: {} connections, beacon score {} (timestamps {}, data sizes {}, histogram {}, duration {}), RITA threat score {:.3}",
+                        s.connections, s.score, s.ts, s.ds, s.hist, s.dur, s.threat
+                    ),
+                )
+                .victim(victim)
+                .method(Method::Statistical)
+                .uids([p.last_uid.clone()])
+                .flow_count(s.connections),
+            );
+        }
+    }
+}
+
+/// LONG_CONNECTION accumulated over a pair's connections (RITA): reported when the total
+/// duration reaches a higher severity (1 h low, 4 h medium... see the module doc).
+#[derive(Debug, Default)]
+pub struct PairLongConnections {
+    table: PairTable,
+}
+
+impl Detector for PairLongConnections {
+    const NAME: &'static str = "pair_long_connections";
+    const DESCRIPTION: &'static str =
+        "A host's connections to one IP lasting hours in total (RITA's long connections)";
+    const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::LONG_CONNECTION];
+    const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
+    type WindowState = ();
+
+    fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, _: &mut Emitter) {
+        let Record::Conn(c) = r else { return };
+        let (Direction::Out, Some(src), Some(dst)) = (ctx.direction, c.saddr, c.daddr) else {
+            return;
+        };
+        self.table.see(c.ts);
+        if is_public(&dst) || is_public(&src) {
+            let bytes = if c.sip_bytes > 0 {
+                c.sip_bytes
+            } else {
+                c.sbytes
+            };
+            self.table.add(
+                ctx.window.number,
+                src,
+                Target::Ip(dst),
+                c.ts.secs(),
+                bytes,
+                c.duration,
+                &c.uid,
+            );
+        }
+    }
+
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, _: &mut (), out: &mut Emitter) {
+        for ((src, target), p) in self.table.of(ctx.profile) {
+            if !p.dirty {
+                continue;
+            }
+            p.dirty = false;
+            let threat = p.stats.long_connection_threat();
+            let sev = severity(threat);
+            let Some(lvl) = level(sev) else { continue };
+            if p.long_reported.is_some_and(|r| r >= sev) {
+                continue;
+            }
+            p.long_reported = Some(sev);
+            let Target::Ip(dst) = target else { continue };
+            out.emit(
+                EvidenceDraft::new(
+                    EvidenceType::LONG_CONNECTION,
+                    *src,
+                    Side::Src,
+                    lvl,
+                    1.0,
+                    Timestamp::from_secs(p.stats.last),
+                    format!(
+                        "Long connections from {src} to {dst}: {:.1} hours in {} connections, RITA threat score {:.3}",
+                        p.stats.total_duration / 3600.0,
+                        p.stats.count,
+                        threat
+                    ),
+                )
+                .victim_ip(*dst, Side::Dst)
+                .method(Method::Statistical)
+                .uids([p.last_uid.clone()])
+                .flow_count(p.stats.count),
+            );
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct DomainState {
+    subdomains: HashSet<u64>,
+    reported: Option<Severity>,
+    last_uid: Str,
+}
+
+/// DNS_TUNNELING: many unique subdomains of one registered domain (RITA's C2 over DNS:
+/// 100 low, 500 medium, 800 high, 1000 capped), reported when a higher severity is reached.
+#[derive(Debug, Default)]
+pub struct DnsTunneling {
+    domains: BTreeMap<(IpAddr, Str), DomainState>,
+    dropped: u64,
+}
+
+/// Subdomain hashes kept per domain (enough to reach the top threshold).
+const MAX_SUBDOMAINS: usize = 1_001;
+
+impl Detector for DnsTunneling {
+    const NAME: &'static str = "dns_tunneling";
+    const DESCRIPTION: &'static str =
+        "Many unique subdomains of one domain queried by a host (RITA's C2 over DNS)";
+    const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::DNS_TUNNELING];
+    const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Dns]);
+    type WindowState = ();
+
+    fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, out: &mut Emitter) {
+        let Record::Dns(d) = r else { return };
+        let (Direction::Out, Some(q)) = (ctx.direction, d.query.as_deref()) else {
+            return;
+        };
+        let q = q.trim_end_matches('.').to_ascii_lowercase();
+        let Some(domain) = registered_domain(&q) else {
+            return;
+        };
+        let Some(sub) = q
+            .strip_suffix(domain)
+            .and_then(|s| s.strip_suffix('.'))
+            .filter(|s| !s.is_empty())
+        else {
+            return;
+        };
+        let src = ctx.profile;
+        let key = (src, Str::from(domain));
+        if !self.domains.contains_key(&key) && self.domains.len() >= MAX_DOMAINS {
+            self.dropped += 1;
+            return;
+        }
+        let st = self.domains.entry(key).or_default();
+        if st.subdomains.len() >= MAX_SUBDOMAINS {
+            return;
+        }
+        let mut h = DefaultHasher::new();
+        sub.hash(&mut h);
+        if !st.subdomains.insert(h.finish()) {
+            return;
+        }
+        st.last_uid = d.uid.clone();
+        let n = st.subdomains.len();
+        let threat = bucketed_score(n as f64, C2_OVER_DNS_THRESHOLDS);
+        let sev = severity(threat);
+        let Some(lvl) = level(sev) else { return };
+        if st.reported.is_some_and(|r| r >= sev) {
+            return;
+        }
+        st.reported = Some(sev);
+        out.emit(
+            EvidenceDraft::new(
+                EvidenceType::DNS_TUNNELING,
+                src,
+                Side::Src,
+                lvl,
+                1.0,
+                d.ts,
+                format!(
+                    "Possible DNS tunnelling: {src} queried {n} unique subdomains of {domain}, RITA threat score {threat:.3}"
+                ),
+            )
+            .victim(Ioc::domain(domain, Side::Dst))
+            .method(Method::Statistical)
+            .uids([st.last_uid.clone()]),
+        );
+    }
+}
+
+/// Flows for the registry test: 10.0.0.6 beaconing to 45.33.32.156:443 every 60 s (31
+/// connections of 1,200 bytes), a 2-hour connection and 100 subdomains of one domain.
+#[cfg(test)]
+pub(crate) fn fixture() -> Vec<slips_core::Flow> {
+    use slips_core::{Conn, ConnState, Dns, Endpoints, Flow, Proto};
+    let src: IpAddr = "10.0.0.6".parse().unwrap();
+    let mut v = Vec::new();
+    for i in 0..31u32 {
+        v.push(Flow::from(Record::Conn(Conn {
+            ts: Timestamp::from_secs(1000.0 + 60.0 * f64::from(i)),
+            uid: format!("B{i}").into(),
+            saddr: Some(src),
+            sport: 40000,
+            daddr: Some("45.33.32.156".parse().unwrap()),
+            dport: 443,
+            proto: Some(Proto::Tcp),
+            state: ConnState::SF,
+            duration: if i == 30 { 7200.0 } else { 0.05 },
+            sbytes: 1200,
+            dbytes: 300,
+            spkts: 4,
+            dpkts: 3,
+            ..Default::default()
+        })));
+    }
+    for i in 0..100u32 {
+        v.push(Flow::from(Record::Dns(Box::new(Dns {
+            ts: Timestamp::from_secs(2900.0 + f64::from(i) * 0.1),
+            uid: format!("T{i}").into(),
+            id: Some(Endpoints {
+                saddr: src,
+                sport: 5353,
+                daddr: "10.0.0.1".parse().unwrap(),
+                dport: 53,
+            }),
+            query: Some(format!("x{i}.tunnel.example.com").into()),
+            ..Default::default()
+        }))));
+    }
+    v.sort_by_key(|f| f.record.ts());
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::run;
+    use slips_core::{Conn, ConnState, Evidence, Flow, Proto};
+
+    fn conn(ts: f64, uid: &str, src: &str, dst: &str, bytes: u64, dur: f64) -> Flow {
+        Flow::from(Record::Conn(Conn {
+            ts: Timestamp::from_secs(ts),
+            uid: uid.into(),
+            saddr: Some(src.parse().unwrap()),
+            sport: 40000,
+            daddr: Some(dst.parse().unwrap()),
+            dport: 443,
+            proto: Some(Proto::Tcp),
+            state: ConnState::SF,
+            duration: dur,
+            sbytes: bytes,
+            spkts: 3,
+            ..Default::default()
+        }))
+    }
+
+    fn rows(ev: &[Evidence]) -> Vec<(String, ThreatLevel, f64, i64)> {
+        ev.iter()
+            .map(|e| {
+                (
+                    e.description.clone(),
+                    e.threat_level,
+                    e.confidence,
+                    e.timewindow.number,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn perfect_beacon_reported_per_window_by_ip_and_sni() {
+        let mut flows = Vec::new();
+        // Three hours of a 5-minute beacon, with the SNI of every connection.
+        for i in 0..36u32 {
+            let ts = 1000.0 + 300.0 * f64::from(i);
+            let uid = format!("C{i}");
+            flows.push(conn(ts, &uid, "10.0.0.1", "93.184.216.34", 700, 0.5));
+            if i % 2 == 0 {
+                flows.push(crate::testkit::ssl(
+                    ts,
+                    &uid,
+                    "10.0.0.1",
+                    "93.184.216.34",
+                    "c2.example.net",
+                ));
+            } else {
+                // SSL record first, then the connection: the join works both ways.
+                let n = flows.len();
+                flows.insert(
+                    n - 1,
+                    crate::testkit::ssl(ts, &uid, "10.0.0.1", "93.184.216.34", "c2.example.net"),
+                );
+            }
+        }
+        let ev = run(Beaconing::default(), &flows);
+        let d = |what: &str, n: u32| {
+            format!("Beaconing from 10.0.0.1 to {what}: {n} connections, beacon score 1 (timestamps 1, data sizes 1, histogram 1, duration 1), RITA threat score 0.800")
+        };
+        // Window 1 closes when event time passes its end plus one width (ts 8200): the pair
+        // then has 24 connections; windows 2 and 3 close at the end of the input.
+        assert_eq!(
+            rows(&ev),
+            vec![
+                (d("93.184.216.34", 24), ThreatLevel::High, 1.0, 1),
+                (d("c2.example.net", 24), ThreatLevel::High, 1.0, 1),
+                (d("93.184.216.34", 36), ThreatLevel::High, 1.0, 2),
+                (d("c2.example.net", 36), ThreatLevel::High, 1.0, 2),
+                (d("93.184.216.34", 36), ThreatLevel::High, 1.0, 3),
+                (d("c2.example.net", 36), ThreatLevel::High, 1.0, 3),
+            ]
+        );
+        assert_eq!(ev[1].victim.as_ref().unwrap().value, "c2.example.net");
+        assert_eq!(ev[0].flow_count, 24);
+    }
+
+    #[test]
+    fn irregular_and_private_pairs_are_not_beacons() {
+        let mut flows = Vec::new();
+        let mut x = 12345u64;
+        let mut t = 1000.0;
+        for i in 0..60u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t += 1.0 + (x % 600) as f64;
+            flows.push(conn(
+                t,
+                &format!("R{i}"),
+                "10.0.0.1",
+                "93.184.216.34",
+                700,
+                0.5,
+            ));
+            // A perfect beacon to a private address: filtered like RITA.
+            flows.push(conn(
+                1000.0 + 300.0 * f64::from(i),
+                &format!("P{i}"),
+                "10.0.0.2",
+                "10.0.0.53",
+                70,
+                0.1,
+            ));
+        }
+        flows.sort_by_key(|f| f.record.ts());
+        assert!(run(Beaconing::default(), &flows).is_empty());
+    }
+
+    #[test]
+    fn long_connections_accumulate_over_a_pair() {
+        let flows: Vec<Flow> = (0..6u32)
+            .map(|i| {
+                conn(
+                    1000.0 + 3600.0 * f64::from(i),
+                    &format!("L{i}"),
+                    "10.0.0.1",
+                    "93.184.216.34",
+                    100,
+                    3000.0,
+                )
+            })
+            .collect();
+        let ev = run(PairLongConnections::default(), &flows);
+        // Window N closes at the first flow after its end plus one width, so at the close
+        // of window 1 the pair has 2 connections (6000 s: 0.2 + 2400/10800·0.2 = 0.244, low)
+        // and at the close of window 4 it has 5 (15000 s: 0.4 + 600/14400·0.2, medium).
+        assert_eq!(
+            rows(&ev),
+            vec![
+                ("Long connections from 10.0.0.1 to 93.184.216.34: 1.7 hours in 2 connections, RITA threat score 0.244".to_string(), ThreatLevel::Low, 1.0, 1),
+                ("Long connections from 10.0.0.1 to 93.184.216.34: 4.2 hours in 5 connections, RITA threat score 0.408".to_string(), ThreatLevel::Medium, 1.0, 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn dns_tunneling_by_unique_subdomains() {
+        let mut flows = Vec::new();
+        for i in 0..520u32 {
+            flows.push(crate::testkit::dns(
+                1000.0 + f64::from(i),
+                &format!("D{i}"),
+                "10.0.0.1",
+                &format!("{i:x}.t.evil.co.uk"),
+                "A",
+                "NOERROR",
+                &[],
+            ));
+            // Repeats do not count.
+            flows.push(crate::testkit::dns(
+                1000.5 + f64::from(i),
+                &format!("E{i}"),
+                "10.0.0.1",
+                "0.t.evil.co.uk",
+                "A",
+                "NOERROR",
+                &[],
+            ));
+        }
+        let ev = run(DnsTunneling::default(), &flows);
+        assert_eq!(
+            rows(&ev),
+            vec![
+                ("Possible DNS tunnelling: 10.0.0.1 queried 100 unique subdomains of evil.co.uk, RITA threat score 0.200".to_string(), ThreatLevel::Low, 1.0, 1),
+                ("Possible DNS tunnelling: 10.0.0.1 queried 500 unique subdomains of evil.co.uk, RITA threat score 0.400".to_string(), ThreatLevel::Medium, 1.0, 1),
+            ]
+        );
+        assert_eq!(ev[0].victim.as_ref().unwrap().value, "evil.co.uk");
+    }
+
+    #[test]
+    fn registry_fixture_makes_these_detectors_fire() {
+        use crate::{Resources, REGISTRY};
+        let mut flows = fixture();
+        for i in 0..20u32 {
+            flows.push(crate::testkit::conn(
+                3000.0 + f64::from(i),
+                &format!("Z{i}"),
+                "10.0.0.5",
+                "93.184.0.1",
+                23,
+                Proto::Tcp,
+                ConnState::S0,
+            ));
+        }
+        let res = Resources {
+            markov: Some(crate::markov::fixture_models()),
+            ml: Some(crate::ml_flow::fixture_classifier()),
+            ..Resources::default()
+        };
+        let cfg = slips_config::Config::default();
+        for name in [
+            "behavioural_models",
+            "beaconing",
+            "pair_long_connections",
+            "dns_tunneling",
+            "ml_flow",
+        ] {
+            let e = REGISTRY.iter().find(|e| e.name == name).unwrap();
+            let mut eng = slips_engine::Engine::new(
+                slips_engine::EngineConfig::default(),
+                vec![e.build(&cfg, &res)],
+            );
+            for f in &flows {
+                eng.process(f);
+            }
+            eng.finish();
+            let n = eng
+                .drain_events()
+                .filter(|ev| matches!(ev, slips_engine::Event::Evidence(_)))
+                .count();
+            assert!(n > 0, "{name} produced nothing");
+        }
+    }
+
+    fn generated(seed: u64, shuffle: bool) -> (Vec<Flow>, Vec<slips_gen::conn::Beacon>) {
+        let cfg = slips_gen::ConnConfig {
+            flows: 200_000,
+            hosts: 300,
+            beacons: 3,
+            seed,
+            ..Default::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conn.log");
+        let file = std::fs::File::create(&path).unwrap();
+        let summary = slips_gen::generate_conn(&cfg, std::io::BufWriter::new(file)).unwrap();
+        let mut flows: Vec<Flow> = slips_zeek::ZeekReader::open(&path).unwrap().collect();
+        assert_eq!(flows.len(), 200_000);
+        if shuffle {
+            // Each beacon flow gets a uniformly random time within the log's span.
+            let (start, span) = (cfg.start as f64, cfg.duration as f64);
+            let mut x = seed | 1;
+            for f in &mut flows {
+                let Record::Conn(c) = &mut f.record else {
+                    continue;
+                };
+                let (Some(s), Some(d)) = (c.saddr, c.daddr) else {
+                    continue;
+                };
+                if summary
+                    .beacons
+                    .iter()
+                    .any(|b| IpAddr::V4(b.src) == s && IpAddr::V4(b.dst) == d)
+                {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    c.ts = Timestamp::from_secs(
+                        start + span * ((x >> 11) as f64 / (1u64 << 53) as f64),
+                    );
+                }
+            }
+            flows.sort_by_key(|f| f.record.ts());
+        }
+        (flows, summary.beacons)
+    }
+
+    #[test]
+    fn finds_the_generator_beacons_and_nothing_on_shuffled_timings() {
+        let (flows, beacons) = generated(7, false);
+        let ev = run(Beaconing::default(), &flows);
+        let found: std::collections::BTreeSet<(String, String)> = ev
+            .iter()
+            .map(|e| {
+                (
+                    e.attacker.value.to_string(),
+                    e.victim.as_ref().unwrap().value.to_string(),
+                )
+            })
+            .collect();
+        let want: std::collections::BTreeSet<(String, String)> = beacons
+            .iter()
+            .map(|b| (b.src.to_string(), b.dst.to_string()))
+            .collect();
+        assert_eq!(found, want, "{:#?}", rows(&ev));
+        assert!(ev.iter().all(|e| e.threat_level >= ThreatLevel::Medium));
+        let (flows, _) = generated(7, true);
+        let ev = run(Beaconing::default(), &flows);
+        assert!(ev.is_empty(), "{:#?}", rows(&ev));
+    }
+}
