@@ -8,7 +8,7 @@ use crate::error::{LineError, ValueError};
 use crate::value::Value;
 use slips_core::{
     Arp, ArpOp, Conn, ConnState, Dhcp, Dns, Endpoints, Files, Ftp, Http, Login, Notice, Proto,
-    Record, Smtp, Software, Ssh, Ssl, Str, Timestamp, Tunnel, Weird, X509,
+    Record, Signature, Smtp, Software, Ssh, Ssl, Str, Timestamp, Tunnel, Weird, X509,
 };
 use std::net::IpAddr;
 
@@ -127,6 +127,10 @@ macro_rules! with_kind {
             }
             RK::Login => {
                 type $k = LoginK;
+                $body
+            }
+            RK::Signature => {
+                type $k = SignatureK;
                 $body
             }
         }
@@ -1103,6 +1107,55 @@ impl Kind for LoginK {
         b.r.ts = b.ts()?;
         b.r.id = b.ep.build();
         Ok(Record::Login(Box::new(b.r)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// signatures (Zeek's signature framework)
+
+fields!(SignatureF {
+    Ts = "ts",
+    Uid = "uid",
+    SrcAddr = "src_addr",
+    SrcPort = "src_port",
+    DstAddr = "dst_addr",
+    DstPort = "dst_port",
+    Note = "note",
+    SigId = "sig_id",
+    EventMsg = "event_msg",
+    SubMsg = "sub_msg",
+    SigCount = "sig_count",
+    HostCount = "host_count",
+});
+
+pub(crate) struct SignatureK;
+
+impl Kind for SignatureK {
+    type F = SignatureF;
+    type B = B<Signature>;
+
+    fn set<V: Value>(b: &mut Self::B, f: SignatureF, v: &V) -> Result<(), ValueError> {
+        let r = &mut b.r;
+        match f {
+            SignatureF::Ts => b.ts = v.time()?,
+            SignatureF::Uid => r.uid = v.text()?,
+            SignatureF::SrcAddr => r.src_addr = v.ip()?,
+            SignatureF::SrcPort => r.src_port = v.u16()?,
+            SignatureF::DstAddr => r.dst_addr = v.ip()?,
+            SignatureF::DstPort => r.dst_port = v.u16()?,
+            SignatureF::Note => r.note = v.text()?,
+            SignatureF::SigId => r.sig_id = v.text_or_empty()?,
+            SignatureF::EventMsg => r.event_msg = v.text()?,
+            SignatureF::SubMsg => r.sub_msg = v.text()?,
+            SignatureF::SigCount => r.sig_count = v.uint()?,
+            SignatureF::HostCount => r.host_count = v.uint()?,
+        }
+        Ok(())
+    }
+
+    fn finish(mut b: Self::B) -> Result<Record, LineError> {
+        b.r.ts = b.ts()?;
+        Ok(Record::Signature(Box::new(b.r)))
     }
 }
 

@@ -4,7 +4,7 @@
 //!   `#empty_field`, `#unset_field`, `#path`, `#fields`, `#types`, `#close`; several header
 //!   blocks per file) and JSON (one object per line).
 //! * Log kinds conn, dns, http, ssl, ssh, dhcp, smtp, notice, files, software, weird,
-//!   tunnel, arp, x509, ftp and login become the matching [`slips_core::Record`] variant;
+//!   tunnel, arp, x509, ftp, login and signatures become the matching [`slips_core::Record`] variant;
 //!   netflowlabeler's `label` / `detailed-label` columns fill [`slips_core::Flow::label`].
 //! * [`ZeekReader`] reads one file or a folder (plain or `.gz`), merging the files by
 //!   timestamp; malformed lines are counted and reported as [`Problem`]s, never fatal.

@@ -834,6 +834,62 @@ fn kind_login() {
 }
 
 #[test]
+fn kind_signatures() {
+    let f: Vec<Field> = vec![
+        TS,
+        UID,
+        ("src_addr", "10.0.2.15", Some("\"10.0.2.15\"")),
+        ("src_port", "49158", Some("49158")),
+        ("dst_addr", "93.184.216.34", Some("\"93.184.216.34\"")),
+        ("dst_port", "80", Some("80")),
+        (
+            "note",
+            "Signatures::Sensitive_Signature",
+            Some("\"Signatures::Sensitive_Signature\""),
+        ),
+        ("sig_id", "http-shellshock", Some("\"http-shellshock\"")),
+        (
+            "event_msg",
+            "10.0.2.15: Shellshock attempt",
+            Some("\"10.0.2.15: Shellshock attempt\""),
+        ),
+        ("sub_msg", "() { :;};", Some("\"() { :;};\"")),
+        ("sig_count", "-", None),
+        ("host_count", "3", Some("3")),
+    ];
+    let Record::Signature(x) = parse_both(RecordKind::Signature, &f) else {
+        panic!()
+    };
+    assert_eq!(
+        *x,
+        slips_core::Signature {
+            ts: x.ts,
+            uid: Some(x.uid.clone().unwrap()),
+            src_addr: Some("10.0.2.15".parse().unwrap()),
+            src_port: Some(49158),
+            dst_addr: Some("93.184.216.34".parse().unwrap()),
+            dst_port: Some(80),
+            proto: None,
+            note: Some("Signatures::Sensitive_Signature".into()),
+            sig_id: "http-shellshock".into(),
+            event_msg: Some("10.0.2.15: Shellshock attempt".into()),
+            sub_msg: Some("() { :;};".into()),
+            sig_count: None,
+            host_count: Some(3),
+            category: None,
+            severity: None,
+            target: None,
+        }
+    );
+    assert!(x.uid.is_some());
+    assert_eq!(x.attacker(), x.src_addr);
+    assert_eq!(
+        RecordKind::from_log_name("signatures"),
+        Some(RecordKind::Signature)
+    );
+}
+
+#[test]
 fn every_kind_needs_a_timestamp() {
     for kind in RecordKind::ALL {
         assert_eq!(

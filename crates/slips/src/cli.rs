@@ -9,7 +9,12 @@ Examples:
   slips -f conn.log                       analyse one Zeek log file
   slips -f logs/ -o out/ -w 300 -l        5-minute windows, per-profile files in out/
   slips -f logs/ -c slips.yaml -v 2       use a configuration file, more output
-  slips -f logs/ -D -p -a 3               no detection: print tuples with >= 3 letters";
+  slips -f logs/ -D -p -a 3               no detection: print tuples with >= 3 letters
+  slips -f eve.json                       Suricata eve.json (alerts become evidence)
+  slips -f capture.binetflow              Argus binetflow (CSV or TSV)
+  slips -f capture.nfcapd                 nfdump file (needs the nfdump program)
+  cat x.binetflow | slips -f argus        flows on standard input (-f zeek|suricata|argus|-)
+  slips -g /opt/zeek/logs/current         follow a folder Zeek is writing, until Ctrl-C";
 
 /// slips: behavioural network intrusion detection. Groups flows into a profile per IP and
 /// time windows, runs behavioural detectors, and raises alerts when a profile's evidence in
@@ -17,8 +22,11 @@ Examples:
 #[derive(Parser, Debug, Clone)]
 #[command(name = "slips", version, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
-    /// Input to analyse: a folder of Zeek logs or one Zeek log file (TSV or JSON,
-    /// `.log` or `.log.labeled`). The format is detected from the content.
+    /// Input to analyse: a folder of Zeek logs, a Zeek log file (TSV or JSON), a Suricata
+    /// eve.json, an Argus binetflow (CSV or TSV) or an nfdump file; the format is detected
+    /// from the content. `zeek`, `suricata` or `argus` (when no such file exists) read flows
+    /// of that format from standard input until its end; `-` detects the format of standard
+    /// input from its first lines.
     #[arg(
         short = 'f',
         long = "filepath",
@@ -35,6 +43,16 @@ pub struct Cli {
         conflicts_with = "filepath"
     )]
     pub read: Option<PathBuf>,
+
+    /// Follow a folder that Zeek is still writing (new files, appended lines, rotation)
+    /// until interrupted (Ctrl-C / SIGTERM); everything is then flushed.
+    #[arg(
+        short = 'g',
+        long = "growing",
+        value_name = "DIR",
+        conflicts_with_all = ["filepath", "read"]
+    )]
+    pub growing: Option<PathBuf>,
 
     /// Configuration file (YAML, Slips' slips.yaml keys). Default: built-in settings.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
@@ -85,7 +103,15 @@ pub struct Cli {
 }
 
 impl Cli {
-    pub fn input(&self) -> Option<&PathBuf> {
-        self.filepath.as_ref().or(self.read.as_ref())
+    pub fn input(&self) -> Option<crate::input::InputSpec> {
+        use crate::input::InputSpec;
+        match &self.growing {
+            Some(g) => Some(InputSpec::Growing(g.clone())),
+            None => self
+                .filepath
+                .as_ref()
+                .or(self.read.as_ref())
+                .map(|p| InputSpec::Path(p.clone())),
+        }
     }
 }

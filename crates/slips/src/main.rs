@@ -2,6 +2,7 @@
 //! command line, wires the input, engine and output together and reports.
 
 mod cli;
+mod follow;
 mod input;
 mod logging;
 mod run;

@@ -15,13 +15,15 @@ use slips_output::{
 };
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const STATS_EVERY: Duration = Duration::from_secs(5);
+/// Live inputs (stdin, -g): how often the per-profile files of open windows are rewritten.
+const LIVE_REFRESH: Duration = Duration::from_secs(5);
 /// Malformed input lines listed one by one in errors.log (all are counted).
 const PROBLEMS_LISTED: usize = 1000;
 
@@ -142,12 +144,22 @@ fn print_tuples(w: &WindowSummary, min: u64) -> Result<()> {
 pub fn run(cli: Cli) -> Result<()> {
     let started = Instant::now();
     let start_date = wall_now("%Y/%m/%d %H:%M:%S%.6f");
-    let input_path = cli
+    let spec = cli
         .input()
-        .cloned()
-        .ok_or_else(|| UsageError("no input given: use -f PATH (see --help)".into()))?;
+        .ok_or_else(|| UsageError("no input given: use -f PATH or -g DIR (see --help)".into()))?;
     let (cfg, config_warnings) = load_config(&cli)?;
-    let kind = input::detect(&input_path)?;
+    let kind = input::detect(&spec)?;
+    let stdin = input::open_stdin(kind)?;
+    let input_path = match kind {
+        InputKind::Stdin(_) => std::path::PathBuf::from("stdin"),
+        _ => spec.path().to_path_buf(),
+    };
+    // SIGINT / SIGTERM: stop reading, flush everything, exit 0; a second signal exits at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, stop.clone())?;
+        signal_hook::flag::register(sig, stop.clone())?;
+    }
     let entries = if cli.no_detection {
         Vec::new()
     } else {
@@ -205,9 +217,10 @@ pub fn run(cli: Cli) -> Result<()> {
     let mut timeline = cli.log_files.then(Timeline::new);
 
     let progress = Arc::new(Progress::default());
-    let (rx, reader) = input::spawn_reader(&input_path, kind, progress.clone())?;
+    let (rx, reader) = input::spawn_reader(&spec, kind, stdin, progress.clone(), stop.clone())?;
+    let live = kind.is_live();
     let show_progress = !cli.quiet;
-    let bar = if show_progress && std::io::stderr().is_terminal() {
+    let bar = if show_progress && !live && std::io::stderr().is_terminal() {
         let b = ProgressBar::new(progress.total_bytes.load(Ordering::Relaxed));
         b.set_style(
             ProgressStyle::with_template(
@@ -231,7 +244,20 @@ pub fn run(cli: Cli) -> Result<()> {
         }
     };
     let mut last_stats = Instant::now();
-    for batch in rx {
+    let mut last_refresh = Instant::now();
+    let mut interrupted = false;
+    loop {
+        if stop.load(Ordering::Relaxed) && kind != InputKind::Growing {
+            // The follower of -g stops by itself after a last read; other readers may be
+            // blocked (stdin): stop waiting for them.
+            interrupted = true;
+            break;
+        }
+        let batch = match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(b) => b,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => Vec::new(),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        };
         for flow in &batch {
             engine.process(flow);
             if let Some(t) = timeline.as_mut() {
@@ -242,6 +268,20 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         let create_time = wall_now("%Y-%m-%dT%H:%M:%S%.6f%:z");
         sinks.handle(engine.drain_events(), &create_time)?;
+        if live {
+            // Evidence shows up in alerts.log as it is found.
+            if !batch.is_empty() {
+                sinks.flush()?;
+            }
+            if last_refresh.elapsed() >= LIVE_REFRESH {
+                last_refresh = Instant::now();
+                if let Some(p) = &sinks.profiles {
+                    for w in engine.open_window_summaries() {
+                        p.write_window(&w)?;
+                    }
+                }
+            }
+        }
         bar.set_position(progress.bytes_read.load(Ordering::Relaxed));
         if show_progress && last_stats.elapsed() >= STATS_EVERY {
             last_stats = Instant::now();
@@ -258,9 +298,21 @@ pub fn run(cli: Cli) -> Result<()> {
     sinks.handle(engine.drain_events(), &create_time)?;
     sinks.flush()?;
     bar.finish_and_clear();
-    let report = reader
-        .join()
-        .map_err(|_| anyhow::anyhow!("the input reader thread failed"))?;
+    let report = if interrupted && !reader.is_finished() {
+        // The reader is blocked on its input; what it sent was analysed.
+        info!("interrupted: stopped reading the input");
+        input::ReaderReport {
+            records: progress.records.load(Ordering::Relaxed),
+            ..Default::default()
+        }
+    } else {
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the input reader thread failed"))?
+    };
+    if interrupted || stop.load(Ordering::Relaxed) {
+        eprintln!("slips: interrupted; the flows read so far were analysed and all output written");
+    }
 
     if let Some(p) = &sinks.profiles {
         let profiles = engine.profile_summaries();
@@ -283,12 +335,22 @@ pub fn run(cli: Cli) -> Result<()> {
     info!("engine stats: {s:?}");
     println!("{}", stats_line(&stats(&engine, elapsed)));
     println!(
-        "Read {} records from {} file(s) in {elapsed:.2} s; {} malformed line(s). Output: {}",
-        report.stats.total.records,
-        report.files.len(),
-        report.stats.total.malformed,
+        "Read {} records from {} in {elapsed:.2} s; {} malformed line(s); {} repeated flow(s) ignored. Output: {}",
+        report.records,
+        match kind {
+            InputKind::Stdin(_) => "standard input".to_string(),
+            _ => format!("{} file(s)", report.files.len().max(1)),
+        },
+        report.malformed,
+        report.duplicates,
         out.display()
     );
+    for (what, n) in &report.ignored {
+        info!("not analysed: {n} {what}");
+    }
+    if let Some(f) = report.format {
+        info!("input read as {f}");
+    }
     if let Some(clock) = engine.clock() {
         info!(
             "time windows of {} s anchored at {}",
@@ -305,7 +367,7 @@ fn report_problems(report: &input::ReaderReport, out: &Path) {
     for p in report.problems.iter().take(PROBLEMS_LISTED) {
         warn!(target: "slips::problems", "{}:{}: {}", p.file.display(), p.line, p.message);
     }
-    let total = report.stats.total.malformed;
+    let total = report.malformed;
     if total > 0 {
         eprintln!(
             "slips: {total} malformed line(s) skipped; see {} for file and line of each",
