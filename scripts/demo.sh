@@ -3,6 +3,7 @@
 # hosts with port scanners and beacons mixed in, analysed with per-profile files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/deps.sh
 cargo build --release -q -p slips -p slips-gen
 mkdir -p output/sample
 if [ ! -s output/sample/conn.log ]; then

@@ -218,16 +218,17 @@ pub struct Whitelists {
 /// runs in. A missing file disables what it provides, with one warning.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Enrichment {
-    /// `geoip_country_db`: MaxMind country database (default
+    /// `geoip_country_db`: MaxMind country database (default empty: no country; e.g.
     /// `databases/GeoLite2-Country.mmdb`).
     pub geoip_country_db: PathBuf,
-    /// `geoip_asn_db`: MaxMind ASN database (default `databases/GeoLite2-ASN.mmdb`).
+    /// `geoip_asn_db`: MaxMind ASN database (default empty: no ASN; e.g.
+    /// `databases/GeoLite2-ASN.mmdb`).
     pub geoip_asn_db: PathBuf,
     /// `mac_vendors_db`: IEEE OUI registry in CSV (default
     /// `/usr/share/ieee-data/oui.csv`, Debian package `ieee-data`).
     pub mac_vendors_db: PathBuf,
     /// `organizations_info`: folder with `<org>_asn`, `<org>_ip_ranges` and
-    /// `<org>_domains` files (default `config/organizations_info/`).
+    /// `<org>_domains` files (default empty: none; e.g. `config/organizations_info/`).
     pub organizations_info: PathBuf,
     /// `tor_exit_nodes`: file with one TOR exit node IP per line (default empty: none).
     pub tor_exit_nodes: PathBuf,
@@ -236,10 +237,10 @@ pub struct Enrichment {
 impl Default for Enrichment {
     fn default() -> Self {
         Enrichment {
-            geoip_country_db: PathBuf::from("databases/GeoLite2-Country.mmdb"),
-            geoip_asn_db: PathBuf::from("databases/GeoLite2-ASN.mmdb"),
+            geoip_country_db: PathBuf::new(),
+            geoip_asn_db: PathBuf::new(),
             mac_vendors_db: PathBuf::from("/usr/share/ieee-data/oui.csv"),
-            organizations_info: PathBuf::from("config/organizations_info/"),
+            organizations_info: PathBuf::new(),
             tor_exit_nodes: PathBuf::new(),
         }
     }

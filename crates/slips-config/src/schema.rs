@@ -1509,10 +1509,8 @@ mod tests {
         let d = Config::default();
         assert!(d.threat_intelligence.download_remote_feeds);
         assert_eq!(d.enrichment.tor_exit_nodes, PathBuf::new());
-        assert_eq!(
-            d.enrichment.geoip_country_db,
-            PathBuf::from("databases/GeoLite2-Country.mmdb")
-        );
+        assert_eq!(d.enrichment.geoip_country_db, PathBuf::new());
+        assert_eq!(d.enrichment.organizations_info, PathBuf::new());
         let e = err("enrichment:\n  geoip_asn_db: [1]\n");
         assert!(e.to_string().contains("enrichment.geoip_asn_db"), "{e}");
         let (_, w) = ok("enrichment:\n  geoip_db: x\n");

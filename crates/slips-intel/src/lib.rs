@@ -405,10 +405,17 @@ impl Intel {
                     &mut problems,
                 ))),
                 None => {
-                    tracing::warn!(
-                        "whitelist {} not found; nothing is whitelisted",
-                        path.display()
-                    );
+                    // Slips' default path is only a suggestion: quiet unless configured.
+                    if cfg.whitelists.local_whitelist_path
+                        == Config::default().whitelists.local_whitelist_path
+                    {
+                        tracing::info!("no whitelist at {}", path.display());
+                    } else {
+                        tracing::warn!(
+                            "whitelist {} not found; nothing is whitelisted",
+                            path.display()
+                        );
+                    }
                     None
                 }
             }

@@ -15,7 +15,7 @@ impl MacVendors {
     /// Parses `oui.csv`. Lines that are not `MA-L,<6 hex digits>,<name>,...` are reported.
     pub fn parse(text: &str, file: &str, problems: &mut Problems) -> MacVendors {
         let mut by_oui = HashMap::default();
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in csv_records(text) {
             let line = line.trim();
             if i == 0 && line.starts_with("Registry,") || line.is_empty() {
                 continue;
@@ -58,6 +58,35 @@ impl MacVendors {
     }
 }
 
+/// CSV records with their 0-based starting line: a quoted field may span lines (the
+/// registry's addresses do).
+fn csv_records(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text;
+    let mut line = 0usize;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (mut quoted, mut end, mut newlines) = (false, rest.len(), 0usize);
+        for (i, b) in rest.bytes().enumerate() {
+            match b {
+                b'"' => quoted = !quoted,
+                b'\n' if !quoted => {
+                    end = i;
+                    break;
+                }
+                b'\n' => newlines += 1,
+                _ => {}
+            }
+        }
+        let record = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        let start = line;
+        line += newlines + 1;
+        Some((start, record))
+    })
+}
+
 fn parse_oui(hex: &str) -> Option<[u8; 3]> {
     let h = hex.trim();
     if h.len() != 6 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -70,6 +99,38 @@ fn parse_oui(hex: &str) -> Option<[u8; 3]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_fields_may_span_lines() {
+        let text = "Registry,Assignment,Organization Name,Organization Address\n\
+                    MA-L,001122,\"Acme, Ltd\",\"Main St\nEast 2nd Section\nTW\"\n\
+                    MA-L,XYZ,Broken,\n";
+        let mut p = Problems::default();
+        let v = MacVendors::parse(text, "oui.csv", &mut p);
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            v.vendor("00:11:22:00:00:01".parse().unwrap()).as_deref(),
+            Some("Acme, Ltd")
+        );
+        assert_eq!(p.total, 1);
+        assert_eq!(
+            p.kept[0].to_string(),
+            "oui.csv line 5: invalid assignment 'XYZ'"
+        );
+    }
+
+    #[test]
+    fn the_installed_registry_parses_cleanly() {
+        let path = "/usr/share/ieee-data/oui.csv";
+        let Ok(text) = std::fs::read_to_string(path) else {
+            eprintln!("skipping: {path} is absent (Debian package ieee-data)");
+            return;
+        };
+        let mut p = Problems::default();
+        let v = MacVendors::parse(&text, path, &mut p);
+        assert!(v.len() > 30_000, "{}", v.len());
+        assert_eq!(p.total, 0, "{:?}", p.kept.first());
+    }
 
     #[test]
     fn parses_the_registry_format() {

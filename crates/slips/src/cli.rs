@@ -1,6 +1,6 @@
 //! Command-line interface. Flags follow Slips' where they exist.
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -14,14 +14,97 @@ Examples:
   slips -f capture.binetflow              Argus binetflow (CSV or TSV)
   slips -f capture.nfcapd                 nfdump file (needs the nfdump program)
   cat x.binetflow | slips -f argus        flows on standard input (-f zeek|suricata|argus|-)
-  slips -g /opt/zeek/logs/current         follow a folder Zeek is writing, until Ctrl-C";
+  slips -g /opt/zeek/logs/current         follow a folder Zeek is writing, until Ctrl-C
+  slips -f capture.pcap                   packets, read natively (no Zeek needed)
+  sudo slips -i eth0 -F 'tcp or udp'      live capture with a BPF filter, until Ctrl-C
+  slips -f logs/ -m models/ -p            Markov-chain models; print tuples, matches marked
+  slips evaluate -f labeled.binetflow     precision/recall of the alerts against the labels
+  slips models import-stf *.stfm -o models/
+  slips --list-detectors                  every detector, its evidence and config keys";
 
 /// slips: behavioural network intrusion detection. Groups flows into a profile per IP and
 /// time windows, runs behavioural detectors, and raises alerts when a profile's evidence in
 /// a window crosses the threshold.
 #[derive(Parser, Debug, Clone)]
-#[command(name = "slips", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(
+    name = "slips",
+    version,
+    about,
+    long_about = None,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub analyse: Analyse,
+}
+
+/// Other things slips does besides analysing traffic.
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Analyse like `slips -f ...`, then compare the alerts with the ground-truth labels the
+    /// input carries (binetflow Label column, Zeek .log.labeled) and print precision, recall
+    /// and F1 per time window and per IP.
+    Evaluate(Analyse),
+    /// Markov-chain behavioural models.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// The machine-learning flow classifier.
+    #[command(subcommand)]
+    Ml(MlCommand),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ModelsCommand {
+    /// Convert Stratosphere Testing Framework model files (.stfm) into slips' JSON models.
+    ImportStf {
+        /// The .stfm files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Folder to write the models to.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Train one model per ground-truth label from labelled flows (any input slips reads).
+    Train {
+        /// Labelled inputs (binetflow with a Label column, Zeek .log.labeled files...).
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Folder to write the models to.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum MlCommand {
+    /// Train the flow classifier on labelled flows and write it as a JSON model file.
+    Train {
+        /// Labelled inputs.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Model file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+/// How packets are turned into flows.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PacketEngineKind {
+    /// slips' own packet engine.
+    #[default]
+    Native,
+    /// Run Suricata on the pcap and analyse its eve.json.
+    Suricata,
+}
+
+/// The analysis options.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Analyse {
     /// Input to analyse: a folder of Zeek logs, a Zeek log file (TSV or JSON), a Suricata
     /// eve.json, an Argus binetflow (CSV or TSV) or an nfdump file; the format is detected
     /// from the content. `zeek`, `suricata` or `argus` (when no such file exists) read flows
@@ -100,11 +183,53 @@ pub struct Cli {
     /// Do not show the progress bar and periodic statistics line.
     #[arg(long = "quiet")]
     pub quiet: bool,
+
+    /// Capture packets live from this network interface (needs CAP_NET_RAW), until Ctrl-C.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with_all = ["filepath", "read", "growing"])]
+    pub interface: Option<String>,
+
+    /// BPF filter for packet input (pcap files and -i), e.g. "tcp port 80".
+    #[arg(short = 'F', long = "pcapfilter", value_name = "EXPR")]
+    pub pcapfilter: Option<String>,
+
+    /// Packet engine for pcap files.
+    #[arg(long = "engine", value_enum, default_value_t = PacketEngineKind::Native)]
+    pub engine: PacketEngineKind,
+
+    /// Folder of Markov-chain models (JSON, see `slips models`); without it no model-based
+    /// detection runs.
+    #[arg(short = 'm', long = "models", value_name = "DIR")]
+    pub models: Option<PathBuf>,
+
+    /// Flow classifier model file (from `slips ml train`).
+    #[arg(long = "ml-model", value_name = "FILE")]
+    pub ml_model: Option<PathBuf>,
+
+    /// Play a sound on each alert (the system's audio if present, else the terminal bell).
+    #[arg(short = 's', long = "sound")]
+    pub sound: bool,
+
+    /// Anonymise source IPs (MD5) before analysis; the hashed -> original mapping is written
+    /// to anonymized_ips.csv in the output folder.
+    #[arg(short = 'A', long = "anonymize")]
+    pub anonymize: bool,
+
+    /// Write the letters of every tuple to strato_letters.tsv (also
+    /// `parameters.export_strato_letters`).
+    #[arg(long = "export-letters")]
+    pub export_letters: bool,
+
+    /// Print every detector, the evidence types it emits and its config keys, then exit.
+    #[arg(long = "list-detectors")]
+    pub list_detectors: bool,
 }
 
-impl Cli {
+impl Analyse {
     pub fn input(&self) -> Option<crate::input::InputSpec> {
         use crate::input::InputSpec;
+        if let Some(i) = &self.interface {
+            return Some(InputSpec::Interface(i.clone()));
+        }
         match &self.growing {
             Some(g) => Some(InputSpec::Growing(g.clone())),
             None => self

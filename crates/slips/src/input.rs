@@ -28,6 +28,8 @@ pub enum InputKind {
     Stdin(Option<StreamFormat>),
     /// A folder Zeek is still writing (`-g`).
     Growing,
+    /// Live packet capture (`-i`).
+    Interface,
 }
 
 impl InputKind {
@@ -39,13 +41,17 @@ impl InputKind {
             InputKind::Stdin(Some(StreamFormat::Argus)) => "stdin (argus)",
             InputKind::Stdin(None) => "stdin",
             InputKind::Growing => "growing_zeek_folder",
+            InputKind::Interface => "interface",
         }
     }
 
     /// Live inputs run until their end (stdin) or until interrupted (`-g`); the per-profile
     /// files are refreshed while they run.
     pub fn is_live(self) -> bool {
-        matches!(self, InputKind::Stdin(_) | InputKind::Growing)
+        matches!(
+            self,
+            InputKind::Stdin(_) | InputKind::Growing | InputKind::Interface
+        )
     }
 }
 
@@ -67,19 +73,35 @@ pub enum InputSpec {
     Path(PathBuf),
     /// `-g DIR`.
     Growing(PathBuf),
+    /// `-i IFACE`.
+    Interface(String),
 }
 
 impl InputSpec {
+    /// The file or folder read; the interface name for live capture.
     pub fn path(&self) -> &Path {
         match self {
             InputSpec::Path(p) | InputSpec::Growing(p) => p,
+            InputSpec::Interface(i) => Path::new(i),
         }
     }
+}
+
+/// How packet inputs are read.
+#[derive(Clone, Debug, Default)]
+pub struct PacketOptions {
+    /// BPF filter (`-F`).
+    pub bpf: Option<String>,
+    /// Run Suricata on pcaps instead of the native engine (`--engine suricata`).
+    pub suricata: bool,
+    /// Where to write the Zeek-format logs of packet input (`<output>/zeek_files`).
+    pub zeek_files: Option<PathBuf>,
 }
 
 /// Decides what the input is: the single place that does.
 pub fn detect(spec: &InputSpec) -> Result<InputKind> {
     match spec {
+        InputSpec::Interface(_) => Ok(InputKind::Interface),
         InputSpec::Growing(dir) => {
             if !dir.is_dir() {
                 bail!(UsageError(format!(
@@ -235,15 +257,50 @@ pub fn spawn_reader(
     stdin: Option<Stdin>,
     progress: Arc<Progress>,
     stop: Arc<AtomicBool>,
+    packets: &PacketOptions,
 ) -> Result<(Receiver<Vec<Flow>>, JoinHandle<ReaderReport>)> {
     let (tx, rx) = bounded::<Vec<Flow>>(16);
     let path = spec.path().to_path_buf();
     let handle = match kind {
-        InputKind::File(InputFormat::Pcap) => bail!(UsageError(format!(
-            "{}: pcap input is recognised but not read by this build of slips; run Zeek, \
-             Suricata or Argus on it and give slips their output",
-            path.display()
-        ))),
+        InputKind::File(InputFormat::Pcap) if packets.suricata => {
+            let dir = packets
+                .zeek_files
+                .as_ref()
+                .and_then(|z| z.parent())
+                .map(|o| o.join("suricata"))
+                .unwrap_or_else(|| PathBuf::from("suricata"));
+            let eve =
+                slips_packet::run_suricata(&path, &dir, packets.bpf.as_deref()).map_err(usage)?;
+            let src = slips_flows::open(&eve, InputFormat::Suricata).map_err(usage)?;
+            progress
+                .total_bytes
+                .store(src.total_bytes(), Ordering::Relaxed);
+            spawn("reader", move || lines(src, vec![eve], tx, BATCH, progress))?
+        }
+        InputKind::File(InputFormat::Pcap) => {
+            if packets.bpf.is_some() {
+                bail!(UsageError(
+                    "-F filters live captures (and --engine suricata); to filter a pcap file \
+                     for the native engine, use tcpdump -r IN -w OUT 'filter' first"
+                        .into()
+                ));
+            }
+            let src = slips_packet::PcapSource::open(&path).map_err(usage)?;
+            let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            progress.total_bytes.store(total, Ordering::Relaxed);
+            let writer = zeek_writer(packets)?;
+            let files = vec![path];
+            spawn("packets", move || {
+                packet_records(src, writer, files, tx, BATCH, progress, total)
+            })?
+        }
+        InputKind::Interface => {
+            let writer = zeek_writer(packets)?;
+            let src = live_source(&path.to_string_lossy(), packets.bpf.as_deref(), stop)?;
+            spawn("capture", move || {
+                packet_records(src, writer, Vec::new(), tx, 1, progress, 0)
+            })?
+        }
         InputKind::File(InputFormat::ZeekFolder | InputFormat::ZeekTsv | InputFormat::ZeekJson) => {
             let mut reader = ZeekReader::open(&path).map_err(usage)?;
             progress
@@ -304,6 +361,159 @@ pub fn spawn_reader(
         }
     };
     Ok((rx, handle))
+}
+
+fn zeek_writer(p: &PacketOptions) -> Result<Option<slips_packet::ZeekLogWriter>> {
+    Ok(match &p.zeek_files {
+        Some(dir) => Some(
+            slips_packet::ZeekLogWriter::new(dir, slips_packet::LogFormat::Tsv).map_err(|e| {
+                anyhow::anyhow!("cannot create the Zeek log folder {}: {e}", dir.display())
+            })?,
+        ),
+        None => None,
+    })
+}
+
+#[cfg(feature = "live")]
+fn live_source(
+    iface: &str,
+    bpf: Option<&str>,
+    stop: Arc<AtomicBool>,
+) -> Result<slips_packet::LiveSource> {
+    slips_packet::LiveSource::open(iface, bpf, stop).map_err(usage)
+}
+
+#[cfg(not(feature = "live"))]
+fn live_source(
+    iface: &str,
+    _bpf: Option<&str>,
+    _stop: Arc<AtomicBool>,
+) -> Result<std::iter::Empty<Flow>> {
+    bail!(UsageError(format!(
+        "cannot capture on {iface}: this slips was built without live capture (build with \
+         the default features, which need libpcap-dev)"
+    )))
+}
+
+/// Records of the packet engine come out as flows end (like Zeek's logs); a bounded
+/// reorder buffer hands them to the engine in start-time order, so time windows are
+/// anchored at the first flow of the capture.
+const REORDER: usize = 65_536;
+
+/// A packet source: records plus the problems it met.
+pub(crate) trait PacketInput: Iterator<Item = Flow> {
+    fn problems(&self) -> Vec<String>;
+}
+
+impl PacketInput for slips_packet::PcapSource {
+    fn problems(&self) -> Vec<String> {
+        slips_packet::PcapSource::problems(self).to_vec()
+    }
+}
+
+#[cfg(feature = "live")]
+impl PacketInput for slips_packet::LiveSource {
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+#[cfg(not(feature = "live"))]
+impl PacketInput for std::iter::Empty<Flow> {
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+fn packet_records<I: PacketInput>(
+    mut src: I,
+    mut writer: Option<slips_packet::ZeekLogWriter>,
+    files: Vec<PathBuf>,
+    tx: Sender<Vec<Flow>>,
+    batch: usize,
+    progress: Arc<Progress>,
+    total_bytes: u64,
+) -> ReaderReport {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut pump = Pump::new(tx, batch, progress.clone());
+    let live = total_bytes == 0;
+    // (timestamp, arrival) keys keep equal timestamps in arrival order.
+    let mut heap: BinaryHeap<Reverse<(slips_core::Timestamp, u64)>> = BinaryHeap::new();
+    let mut held: BTreeMap<u64, Flow> = BTreeMap::new();
+    let (mut seq, mut records, mut write_errors) = (0u64, 0u64, 0u64);
+    let mut last_ts = slips_core::Timestamp::ZERO;
+    let mut ok = true;
+    for f in src.by_ref() {
+        records += 1;
+        if let Some(w) = writer.as_mut() {
+            if w.write(&f.record).is_err() {
+                write_errors += 1;
+            }
+        }
+        if live {
+            // Live capture: analyse at once.
+            ok = pump.push(f);
+            if !ok {
+                break;
+            }
+            continue;
+        }
+        let ts = f.record.ts();
+        last_ts = last_ts.max(ts);
+        heap.push(Reverse((ts, seq)));
+        held.insert(seq, f);
+        seq += 1;
+        if heap.len() > REORDER {
+            if let Some(Reverse((_, k))) = heap.pop() {
+                if let Some(f) = held.remove(&k) {
+                    ok = pump.push(f);
+                }
+            }
+            if !ok {
+                break;
+            }
+        }
+    }
+    while ok {
+        let Some(Reverse((_, k))) = heap.pop() else {
+            break;
+        };
+        if let Some(f) = held.remove(&k) {
+            ok = pump.push(f);
+        }
+    }
+    pump.flush();
+    if total_bytes > 0 {
+        progress.bytes_read.store(total_bytes, Ordering::Relaxed);
+    }
+    if let Some(w) = writer {
+        if w.finish(last_ts).is_err() {
+            write_errors += 1;
+        }
+    }
+    if write_errors > 0 {
+        tracing::warn!("{write_errors} record(s) could not be written to zeek_files/");
+    }
+    let file = files.first().cloned().unwrap_or_default();
+    let problems: Vec<Problem> = src
+        .problems()
+        .into_iter()
+        .map(|message| Problem {
+            file: file.clone(),
+            line: 0,
+            message,
+        })
+        .collect();
+    ReaderReport {
+        records,
+        malformed: problems.len() as u64,
+        duplicates: pump.dedup.duplicates(),
+        ignored: BTreeMap::new(),
+        problems,
+        files,
+        format: Some("pcap"),
+    }
 }
 
 fn spawn<F>(name: &str, f: F) -> Result<JoinHandle<ReaderReport>>

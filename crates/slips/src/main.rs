@@ -6,13 +6,14 @@ mod follow;
 mod input;
 mod logging;
 mod run;
+mod sound;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match run::run(cli) {
+    match run::main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let usage = e.downcast_ref::<input::UsageError>().is_some()

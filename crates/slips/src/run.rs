@@ -1,20 +1,22 @@
 //! One analysis run: input → engine → outputs.
 
-use crate::cli::Cli;
-use crate::input::{self, InputKind, Progress, UsageError};
+use crate::cli::{Analyse, Cli, Command, MlCommand, ModelsCommand, PacketEngineKind};
+use crate::input::{self, InputKind, InputSpec, PacketOptions, Progress, UsageError};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use slips_config::{Config, Overrides, TimeWindowWidth};
 use slips_core::summary::WindowSummary;
-use slips_core::Timestamp;
+use slips_core::{EvidenceType, Flow, Timestamp};
 use slips_engine::{AnalysisDirection, Engine, EngineConfig, Event};
 use slips_output::profiles::blocked_entries;
 use slips_output::{
     alert_block, stats_line, AlertsJson, AlertsLog, Info, Metadata, OutputDir, ProfileFiles, Stats,
     Timeline,
 };
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,7 +34,7 @@ fn wall_now(fmt: &str) -> String {
 }
 
 /// Loads the configuration and applies the command line over it.
-fn load_config(cli: &Cli) -> Result<(Config, Vec<String>)> {
+fn load_config(cli: &Analyse) -> Result<(Config, Vec<String>)> {
     let (mut cfg, warnings) = match &cli.config {
         Some(p) => Config::load(p)?,
         None => (Config::default(), Vec::new()),
@@ -51,7 +53,7 @@ fn load_config(cli: &Cli) -> Result<(Config, Vec<String>)> {
     Ok((cfg, warnings.iter().map(|w| w.to_string()).collect()))
 }
 
-fn engine_config(cfg: &Config, cli: &Cli) -> EngineConfig {
+fn engine_config(cfg: &Config, cli: &Analyse, summaries: bool) -> EngineConfig {
     EngineConfig {
         width: cfg.window_width(),
         direction: match cfg.parameters.analysis_direction {
@@ -64,7 +66,7 @@ fn engine_config(cfg: &Config, cli: &Cli) -> EngineConfig {
         max_open_windows: cfg.engine.max_open_windows,
         max_profiles: cfg.engine.max_profiles,
         close_grace: cfg.close_grace(),
-        summaries: cli.log_files || cli.print_letters,
+        summaries: summaries || cli.log_files || cli.print_letters,
         ..EngineConfig::default()
     }
 }
@@ -78,6 +80,13 @@ struct Sinks {
     min_letters: u64,
     color: bool,
     alerts_shown: u64,
+    sound: Option<crate::sound::Sound>,
+    /// Tuples matched by a behavioural model, for -p: (profile, window, daddr, dport) ->
+    /// the evidence description.
+    matches: BTreeMap<(IpAddr, i64, IpAddr, u16), String>,
+    /// strato_letters.tsv, when exporting letters.
+    letters: Option<std::io::BufWriter<std::fs::File>>,
+    evaluation: Option<slips_models::cli_support::EvaluationRun>,
 }
 
 impl Sinks {
@@ -87,11 +96,29 @@ impl Sinks {
                 Event::Evidence(e) => {
                     self.alerts_log.evidence(&e)?;
                     self.alerts_json.evidence(&e, create_time)?;
+                    if self.print_letters
+                        && e.evidence_type == EvidenceType::BEHAVIOURAL_MODEL_MATCH
+                    {
+                        if let (Some(v), Some(port)) =
+                            (e.victim.as_ref().and_then(|v| v.as_ip()), e.dst_port)
+                        {
+                            self.matches.insert(
+                                (e.profile, e.timewindow.number, v, port),
+                                e.description.clone(),
+                            );
+                        }
+                    }
                 }
                 Event::Alert { alert, evidence } => {
                     self.alerts_log.alert(&alert)?;
                     self.alerts_json.alert(&alert, create_time)?;
                     self.alerts_shown += 1;
+                    if let Some(ev) = self.evaluation.as_mut() {
+                        ev.alert(&alert);
+                    }
+                    if let Some(s) = &self.sound {
+                        s.play();
+                    }
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "{}", alert_block(&alert, &evidence, self.color))?;
                 }
@@ -99,8 +126,13 @@ impl Sinks {
                     if let Some(p) = &self.profiles {
                         p.write_window(&w)?;
                     }
+                    if let Some(l) = self.letters.as_mut() {
+                        let mut rows = String::new();
+                        slips_models::export::write_rows(&mut rows, &w);
+                        l.write_all(rows.as_bytes())?;
+                    }
                     if self.print_letters {
-                        print_tuples(&w, self.min_letters)?;
+                        print_tuples(&w, self.min_letters, &self.matches, self.color)?;
                     }
                 }
             }
@@ -111,12 +143,21 @@ impl Sinks {
     fn flush(&mut self) -> Result<()> {
         self.alerts_log.flush()?;
         self.alerts_json.flush()?;
+        if let Some(l) = self.letters.as_mut() {
+            l.flush()?;
+        }
         Ok(())
     }
 }
 
-/// `-p`: the tuples of a closed window with their letters.
-fn print_tuples(w: &WindowSummary, min: u64) -> Result<()> {
+/// `-p`: the tuples of a closed window with their letters; tuples a behavioural model
+/// matched are marked (magenta on a terminal).
+fn print_tuples(
+    w: &WindowSummary,
+    min: u64,
+    matches: &BTreeMap<(IpAddr, i64, IpAddr, u16), String>,
+    color: bool,
+) -> Result<()> {
     let rows: Vec<_> = w.out_tuples.iter().filter(|t| t.flows >= min).collect();
     if rows.is_empty() {
         return Ok(());
@@ -132,16 +173,124 @@ fn print_tuples(w: &WindowSummary, min: u64) -> Result<()> {
         rows.len()
     )?;
     for t in rows {
-        writeln!(
-            out,
-            "  {}-{}-{} ({} flows): {}",
-            t.daddr, t.dport, t.proto, t.flows, t.letters
-        )?;
+        match matches.get(&(w.profile, w.window.number, t.daddr, t.dport)) {
+            Some(m) => {
+                let (on, off) = if color {
+                    ("\x1b[35m", "\x1b[0m")
+                } else {
+                    ("", "")
+                };
+                writeln!(
+                    out,
+                    "  {on}{}-{}-{} ({} flows): {}  DETECTED: {m}{off}",
+                    t.daddr, t.dport, t.proto, t.flows, t.letters
+                )?
+            }
+            None => writeln!(
+                out,
+                "  {}-{}-{} ({} flows): {}",
+                t.daddr, t.dport, t.proto, t.flows, t.letters
+            )?,
+        }
     }
     Ok(())
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Dispatches the command line: analysis, evaluation, model and classifier tools.
+pub fn main(cli: Cli) -> Result<()> {
+    match cli.command {
+        None if cli.analyse.list_detectors => {
+            print!("{}", slips_detectors::catalogue_markdown());
+            Ok(())
+        }
+        None => run(cli.analyse, false),
+        Some(Command::Evaluate(a)) => run(a, true),
+        Some(Command::Models(ModelsCommand::ImportStf { files, output })) => {
+            let (ok, failed) = slips_models::cli_support::import_stf_files(&files, &output)
+                .with_context(|| format!("cannot write to {}", output.display()))?;
+            for m in &ok {
+                println!(
+                    "{} -> {} ({})",
+                    m.input.display(),
+                    m.output.display(),
+                    m.label
+                );
+            }
+            for f in &failed {
+                eprintln!("slips: {}: {}", f.input.display(), f.error);
+            }
+            println!("{} model(s) imported, {} failed", ok.len(), failed.len());
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!("{} file(s) could not be imported", failed.len())
+            }
+        }
+        Some(Command::Models(ModelsCommand::Train { inputs, output })) => {
+            let flows = read_all(&inputs)?;
+            let written = slips_models::cli_support::train_models(
+                flows,
+                slips_models::training::TrainOptions::default(),
+                &output,
+            )?;
+            for p in &written {
+                println!("{}", p.display());
+            }
+            println!("{} model(s) written to {}", written.len(), output.display());
+            Ok(())
+        }
+        Some(Command::Ml(MlCommand::Train { inputs, output })) => {
+            let flows = read_all(&inputs)?;
+            let model = slips_models::cli_support::ml_train_to_file(
+                flows,
+                &slips_models::ml::MlOptions::default(),
+                &output,
+            )?;
+            println!("classifier written to {}", output.display());
+            tracing::debug!("{model:?}");
+            Ok(())
+        }
+    }
+}
+
+/// Every flow of some inputs (any format slips reads), for training.
+fn read_all(inputs: &[PathBuf]) -> Result<Vec<Flow>> {
+    let mut flows = Vec::new();
+    for path in inputs {
+        let spec = InputSpec::Path(path.clone());
+        let kind = input::detect(&spec)?;
+        if kind.is_live() {
+            anyhow::bail!(UsageError(format!(
+                "{}: training needs files, not live input",
+                path.display()
+            )));
+        }
+        let (rx, reader) = input::spawn_reader(
+            &spec,
+            kind,
+            None,
+            Arc::new(Progress::default()),
+            Arc::new(AtomicBool::new(false)),
+            &PacketOptions::default(),
+        )?;
+        for batch in rx {
+            flows.extend(batch);
+        }
+        let report = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the input reader thread failed"))?;
+        if report.malformed > 0 {
+            eprintln!(
+                "slips: {}: {} malformed line(s) skipped",
+                path.display(),
+                report.malformed
+            );
+        }
+    }
+    Ok(flows)
+}
+
+pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let started = Instant::now();
     let start_date = wall_now("%Y/%m/%d %H:%M:%S%.6f");
     let spec = cli
@@ -151,7 +300,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let kind = input::detect(&spec)?;
     let stdin = input::open_stdin(kind)?;
     let input_path = match kind {
-        InputKind::Stdin(_) => std::path::PathBuf::from("stdin"),
+        InputKind::Stdin(_) => PathBuf::from("stdin"),
         _ => spec.path().to_path_buf(),
     };
     // SIGINT / SIGTERM: stop reading, flush everything, exit 0; a second signal exits at once.
@@ -200,9 +349,46 @@ pub fn run(cli: Cli) -> Result<()> {
         Metadata::write_info(&out, &meta)?;
     }
 
-    let detectors =
-        slips_detectors::build_all(&entries, &cfg, &slips_detectors::Resources::default());
-    let mut engine = Engine::new(engine_config(&cfg, &cli), detectors);
+    // Threat intelligence, whitelists and enrichment: local files and cached feeds only,
+    // relative paths against the configuration file's folder.
+    let base_dir = cli
+        .config
+        .as_ref()
+        .and_then(|c| c.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let intel = slips_intel::Intel::load(&cfg, &base_dir).context("threat intelligence")?;
+    for p in intel.problems().kept.iter().take(PROBLEMS_LISTED) {
+        warn!(target: "slips::problems", "{}:{}: {}", p.file, p.line, p.reason);
+    }
+    if intel.problems().total > 0 {
+        warn!(
+            "threat intelligence: {} malformed line(s) skipped (listed in errors.log)",
+            intel.problems().total
+        );
+    }
+    let mut resources = intel.resources();
+    if let Some(dir) = &cli.models {
+        let models = slips_models::cli_support::load_models(dir)
+            .map_err(|e| UsageError(format!("-m {}: {e}", dir.display())))?;
+        info!(
+            "loaded {} behavioural model(s) from {}",
+            models.len(),
+            dir.display()
+        );
+        resources.markov = Some(Arc::new(models));
+    }
+    resources.markov_min_letters = (cli.min_letters as usize).max(4);
+    if let Some(f) = &cli.ml_model {
+        let m = slips_models::cli_support::load_classifier(f)
+            .map_err(|e| UsageError(format!("--ml-model {}: {e}", f.display())))?;
+        resources.ml = Some(Arc::new(m));
+    }
+    let detectors = slips_detectors::build_all(&entries, &cfg, &resources);
+    let export_letters = cli.export_letters || cfg.parameters.export_strato_letters;
+    let mut engine = Engine::new(engine_config(&cfg, &cli, export_letters), detectors);
+    if let Some(f) = intel.filter() {
+        engine = engine.with_filter(f);
+    }
     info!("detectors: {}", engine.detector_names().join(", "));
 
     let mut sinks = Sinks {
@@ -213,11 +399,39 @@ pub fn run(cli: Cli) -> Result<()> {
         min_letters: cli.min_letters,
         color: std::io::stdout().is_terminal(),
         alerts_shown: 0,
+        sound: cli.sound.then(|| crate::sound::Sound::new(&out)),
+        matches: BTreeMap::new(),
+        letters: if export_letters {
+            let mut f =
+                std::io::BufWriter::new(std::fs::File::create(out.join("strato_letters.tsv"))?);
+            f.write_all(slips_models::export::HEADER.as_bytes())?;
+            Some(f)
+        } else {
+            None
+        },
+        evaluation: evaluate
+            .then(|| slips_models::cli_support::EvaluationRun::new(cfg.window_width())),
     };
+    let mut anonymizer = cli
+        .anonymize
+        .then(slips_models::cli_support::Anonymizer::default);
     let mut timeline = cli.log_files.then(Timeline::new);
 
     let progress = Arc::new(Progress::default());
-    let (rx, reader) = input::spawn_reader(&spec, kind, stdin, progress.clone(), stop.clone())?;
+    let packet_input = matches!(
+        kind,
+        InputKind::File(slips_flows::InputFormat::Pcap) | InputKind::Interface
+    );
+    let packets = PacketOptions {
+        bpf: cli
+            .pcapfilter
+            .clone()
+            .or_else(|| Some(cfg.parameters.pcapfilter.clone()).filter(|f| !f.trim().is_empty())),
+        suricata: cli.engine == PacketEngineKind::Suricata,
+        zeek_files: packet_input.then(|| out.join("zeek_files")),
+    };
+    let (rx, reader) =
+        input::spawn_reader(&spec, kind, stdin, progress.clone(), stop.clone(), &packets)?;
     let live = kind.is_live();
     let show_progress = !cli.quiet;
     let bar = if show_progress && !live && std::io::stderr().is_terminal() {
@@ -258,7 +472,15 @@ pub fn run(cli: Cli) -> Result<()> {
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => Vec::new(),
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
-        for flow in &batch {
+        let batch_len = batch.len();
+        for mut flow in batch {
+            if let Some(a) = anonymizer.as_mut() {
+                a.anonymize(&mut flow);
+            }
+            if let Some(ev) = sinks.evaluation.as_mut() {
+                ev.flow(&flow);
+            }
+            let flow = &flow;
             engine.process(flow);
             if let Some(t) = timeline.as_mut() {
                 if let (Some(src), _) = flow.record.hosts() {
@@ -270,7 +492,7 @@ pub fn run(cli: Cli) -> Result<()> {
         sinks.handle(engine.drain_events(), &create_time)?;
         if live {
             // Evidence shows up in alerts.log as it is found.
-            if !batch.is_empty() {
+            if batch_len > 0 {
                 sinks.flush()?;
             }
             if last_refresh.elapsed() >= LIVE_REFRESH {
@@ -325,6 +547,16 @@ pub fn run(cli: Cli) -> Result<()> {
         }
     }
 
+    if let Some(a) = &anonymizer {
+        a.write_mapping(&out.join("anonymized_ips.csv"))?;
+    }
+    if let Some(ev) = &sinks.evaluation {
+        let text = ev.finish().report();
+        std::fs::write(out.join("evaluation.txt"), &text)?;
+        println!("{text}");
+    }
+    drop(intel);
+
     let elapsed = started.elapsed().as_secs_f64();
     report_problems(&report, &out);
     meta.end = Some(wall_now("%Y/%m/%d %H:%M:%S%.6f"));
@@ -374,9 +606,4 @@ fn report_problems(report: &input::ReaderReport, out: &Path) {
             out.join("errors.log").display()
         );
     }
-}
-
-#[allow(dead_code)]
-fn _assert_kind(k: InputKind) -> &'static str {
-    k.as_str()
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the system packages slips needs to build and test (idempotent: only what is
+# missing). Build: a C compiler and libpcap-dev (live capture, -i). Tests: nfdump and argus
+# (flow-source tests), ieee-data (MAC vendors), tshark (packet-engine cross-check), iproute2
+# and curl (live capture test in a network namespace).
+set -euo pipefail
+
+need_apt=()
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+[ -e /usr/include/pcap.h ] || need_apt+=(libpcap-dev)
+if [ "${1:-}" = "--test" ]; then
+    command -v nfdump >/dev/null 2>&1 || need_apt+=(nfdump)
+    command -v ra >/dev/null 2>&1 || need_apt+=(argus-client)
+    command -v argus >/dev/null 2>&1 || need_apt+=(argus-server)
+    [ -f /usr/share/ieee-data/oui.csv ] || need_apt+=(ieee-data)
+    command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
+    command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+    command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+fi
+if ((${#need_apt[@]})); then
+    echo "installing: ${need_apt[*]}"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+command -v cargo >/dev/null 2>&1 || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
