@@ -297,6 +297,10 @@ pub struct Evidence {
     pub detector: &'static str,
     /// Accumulated threat level of the profile-window after this evidence.
     pub accumulated_threat_level: f64,
+    /// Ids of correlated evidence: the other half of a pair that blames both the source and
+    /// the destination of the same flows (IDMEF `RelID`).
+    #[serde(default)]
+    pub related: Vec<Str>,
 }
 
 impl Evidence {

@@ -121,6 +121,27 @@ struct Profile {
     max_threat_level: Option<ThreatLevel>,
 }
 
+/// Paired evidence: a detector that blames both ends of the same flows (the source with one
+/// evidence, the destination with another of the same type) links the two, as Slips'
+/// `rel_id` does.
+fn link_pairs(found: &mut [(u32, u32, Evidence)]) {
+    for i in 0..found.len() {
+        for j in i + 1..found.len() {
+            let (a, b) = (&found[i].2, &found[j].2);
+            let paired = a.detector == b.detector
+                && a.evidence_type == b.evidence_type
+                && a.attacker.side != b.attacker.side
+                && a.uids == b.uids
+                && (!a.uids.is_empty() || a.ts == b.ts);
+            if paired {
+                let (ida, idb) = (a.id.clone(), b.id.clone());
+                found[i].2.related.push(idb);
+                found[j].2.related.push(ida);
+            }
+        }
+    }
+}
+
 /// Four decimals are plenty for confidences and threat levels, and spare users float noise
 /// such as 0.11800000000000001.
 fn round4(x: f64) -> f64 {
@@ -530,6 +551,7 @@ impl Engine {
     /// Turns the detector's drafts into evidence: routing, dedup, accumulation, alerts.
     fn take_evidence(&mut self, ctx: &DetectorCtx) {
         let drafts = std::mem::take(&mut self.drafts);
+        let mut found: Vec<(u32, u32, Evidence)> = Vec::with_capacity(drafts.len());
         for (detector, d) in drafts {
             let name = self.detectors[detector].name();
             if self.disabled.contains(&d.evidence_type) {
@@ -571,7 +593,7 @@ impl Engine {
                 key.hash(h);
                 seq.hash(h);
             });
-            let mut ev = Evidence {
+            let ev = Evidence {
                 id,
                 evidence_type: d.evidence_type,
                 description: d.description,
@@ -590,45 +612,58 @@ impl Engine {
                 method: d.method,
                 detector: name,
                 accumulated_threat_level: w.accumulated,
+                related: Vec::new(),
             };
-            let counts = ev.counts_toward_alert();
-            if counts {
-                w.accumulated += ev.weight();
-                ev.accumulated_threat_level = round4(w.accumulated);
-                w.pending.push(ev.clone());
-            }
-            if let Some(f) = w.features.as_deref_mut() {
-                f.evidence.push(ev.clone());
-            }
-            let p = &mut self.profile_data[pid as usize];
-            p.evidence += 1;
-            p.max_threat_level = p.max_threat_level.max(Some(ev.threat_level));
-            self.stats.evidence += 1;
-            self.events.push(Event::Evidence(ev));
-            if counts && w.accumulated >= self.cfg.threshold {
-                let evidence = std::mem::take(&mut w.pending);
-                let acc = round4(w.accumulated);
-                w.accumulated = 0.0;
-                w.alerted = true;
-                let tw = w.tw;
-                self.stats.alerts += 1;
-                let alerts = self.stats.alerts;
-                let alert = Alert {
-                    id: uuid_of(|h| {
-                        target.hash(h);
-                        tw.number.hash(h);
-                        alerts.hash(h);
-                    }),
-                    profile: target,
-                    timewindow: tw,
-                    accumulated_threat_level: acc,
-                    threat_level: ThreatLevel::Critical,
-                    confidence: alert_confidence(acc),
-                    evidence_ids: evidence.iter().map(|e| e.id.clone()).collect(),
-                    last_ts: evidence.iter().map(|e| e.ts).max().unwrap_or(tw.start),
-                };
-                self.events.push(Event::Alert { alert, evidence });
-            }
+            found.push((slot, pid, ev));
+        }
+        link_pairs(&mut found);
+        for (slot, pid, ev) in found {
+            self.report(slot, pid, ev);
+        }
+    }
+
+    /// Accumulates one new evidence into its window, emits it, and the alert it may cause.
+    fn report(&mut self, slot: u32, pid: u32, mut ev: Evidence) {
+        let target = ev.profile;
+        let w = self.slots[slot as usize].as_mut().expect("open slot");
+        ev.accumulated_threat_level = round4(w.accumulated);
+        let counts = ev.counts_toward_alert();
+        if counts {
+            w.accumulated += ev.weight();
+            ev.accumulated_threat_level = round4(w.accumulated);
+            w.pending.push(ev.clone());
+        }
+        if let Some(f) = w.features.as_deref_mut() {
+            f.evidence.push(ev.clone());
+        }
+        let p = &mut self.profile_data[pid as usize];
+        p.evidence += 1;
+        p.max_threat_level = p.max_threat_level.max(Some(ev.threat_level));
+        self.stats.evidence += 1;
+        self.events.push(Event::Evidence(ev));
+        if counts && w.accumulated >= self.cfg.threshold {
+            let evidence = std::mem::take(&mut w.pending);
+            let acc = round4(w.accumulated);
+            w.accumulated = 0.0;
+            w.alerted = true;
+            let tw = w.tw;
+            self.stats.alerts += 1;
+            let alerts = self.stats.alerts;
+            let alert = Alert {
+                id: uuid_of(|h| {
+                    target.hash(h);
+                    tw.number.hash(h);
+                    alerts.hash(h);
+                }),
+                profile: target,
+                timewindow: tw,
+                accumulated_threat_level: acc,
+                threat_level: ThreatLevel::Critical,
+                confidence: alert_confidence(acc),
+                evidence_ids: evidence.iter().map(|e| e.id.clone()).collect(),
+                last_ts: evidence.iter().map(|e| e.ts).max().unwrap_or(tw.start),
+            };
+            self.events.push(Event::Alert { alert, evidence });
         }
     }
 

@@ -250,6 +250,8 @@ struct Event<'a> {
     target: Vec<Endpoint<'a>>,
     #[serde(rename = "Attachment", skip_serializing_if = "Vec::is_empty")]
     attachment: Vec<Attachment<'a>>,
+    #[serde(rename = "RelID", skip_serializing_if = "<[_]>::is_empty")]
+    rel_id: &'a [slips_core::Str],
     #[serde(rename = "Note")]
     note: String,
     #[serde(rename = "Slips")]
@@ -412,6 +414,7 @@ fn event<'a>(
         source: vec![src],
         target,
         attachment,
+        rel_id: &ev.related,
         note,
         slips: SlipsEvidence {
             evidence_type: ev.evidence_type,

@@ -46,6 +46,7 @@ pub fn evidence_scan() -> Evidence {
         method: Method::Heuristic,
         detector: "portscan",
         accumulated_threat_level: 0.8,
+        related: Vec::new(),
     }
 }
 
@@ -71,6 +72,7 @@ pub fn evidence_dst() -> Evidence {
         method: Method::ThreatIntelligence,
         detector: "threat_intelligence",
         accumulated_threat_level: 0.0,
+        related: Vec::new(),
     }
 }
 
@@ -95,6 +97,7 @@ pub fn evidence_domain() -> Evidence {
         method: Method::ThreatIntelligence,
         detector: "threat_intelligence",
         accumulated_threat_level: 0.8,
+        related: Vec::new(),
     }
 }
 

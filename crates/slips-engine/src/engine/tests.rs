@@ -367,3 +367,55 @@ fn filter_drops_records_and_evidence() {
         (1, 1, 1)
     );
 }
+
+#[test]
+fn paired_evidence_is_linked() {
+    // Probe emits, for port 99, a source-side TEMPLATE and a destination-side
+    // PORT_0_CONNECTION (different types: not a pair); make a detector that blames both ends
+    // with the same type.
+    #[derive(Default)]
+    struct Pair;
+    impl Detector for Pair {
+        const NAME: &'static str = "pair";
+        const DESCRIPTION: &'static str = "blames both ends";
+        const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::DATA_UPLOAD];
+        const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
+        type WindowState = ();
+        fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, out: &mut Emitter) {
+            let Record::Conn(c) = r else { return };
+            for (ip, side) in [(ctx.profile, Side::Src), (c.daddr.unwrap(), Side::Dst)] {
+                out.emit(
+                    EvidenceDraft::new(
+                        EvidenceType::DATA_UPLOAD,
+                        ip,
+                        side,
+                        ThreatLevel::High,
+                        1.0,
+                        c.ts,
+                        "up".into(),
+                    )
+                    .uids([c.uid.clone()]),
+                );
+            }
+        }
+    }
+    let mut e = Engine::new(EngineConfig::default(), vec![Hosted::boxed(Pair)]);
+    e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 80));
+    let ev: Vec<_> = e
+        .drain_events()
+        .filter_map(|e| match e {
+            Event::Evidence(x) => Some(x),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].related, vec![ev[1].id.clone()]);
+    assert_eq!(ev[1].related, vec![ev[0].id.clone()]);
+    // The probe's two different types are not linked.
+    let mut e = engine(EngineConfig::default());
+    e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 99));
+    assert!(e.drain_events().all(|x| match x {
+        Event::Evidence(x) => x.related.is_empty(),
+        _ => true,
+    }));
+}
