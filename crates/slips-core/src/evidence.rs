@@ -301,6 +301,17 @@ pub struct Evidence {
     /// the destination of the same flows (IDMEF `RelID`).
     #[serde(default)]
     pub related: Vec<Str>,
+    /// What is known about the IPs involved (AS, country, organisation, SNI, TI...), filled
+    /// by enrichment outside the engine; shown in alerts.log, alerts.json and profile files.
+    #[serde(default)]
+    pub notes: Vec<IpNote>,
+}
+
+/// Enrichment of one IP of an evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpNote {
+    pub ip: IpAddr,
+    pub text: String,
 }
 
 impl Evidence {

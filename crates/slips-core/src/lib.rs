@@ -19,10 +19,12 @@ pub use detector::{
     Detector, DetectorCtx, Direction, DynDetector, Emitter, EvidenceDraft, Filter, Hosted,
     RecordKind, RecordKinds,
 };
-pub use evidence::{Alert, Evidence, EvidenceType, Ioc, IocKind, Method, Side, ThreatLevel};
+pub use evidence::{
+    Alert, Evidence, EvidenceType, Ioc, IocKind, IpNote, Method, Side, ThreatLevel,
+};
 pub use flow::{
-    Arp, ArpOp, Conn, Dhcp, Dns, Endpoints, Files, Flow, Ftp, GroundTruth, Http, Login, Notice,
-    Record, Signature, Smtp, Software, Ssh, Ssl, Tunnel, Weird, X509,
+    Arp, ArpOp, Conn, Dhcp, Dns, Endpoints, Files, Flow, Ftp, GroundTruth, Http, Intel, Login,
+    Notice, Record, Signature, Smtp, Software, Ssh, Ssl, Tunnel, Weird, X509,
 };
 pub use net::{Mac, Proto};
 pub use state::{ConnState, TcpFlags};

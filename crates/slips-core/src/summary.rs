@@ -79,4 +79,6 @@ pub struct ProfileSummary {
     pub alerted_windows: Vec<i64>,
     pub evidence_count: u64,
     pub max_threat_level: Option<ThreatLevel>,
+    /// Enrichment (AS, country, organisation, ...), filled outside the engine.
+    pub enrichment: Option<String>,
 }

@@ -327,6 +327,7 @@ impl Engine {
                 alerted_windows: p.alerted_windows.clone(),
                 evidence_count: p.evidence,
                 max_threat_level: p.max_threat_level,
+                enrichment: None,
             })
             .collect();
         v.sort_unstable_by_key(|p| p.ip);
@@ -613,6 +614,7 @@ impl Engine {
                 detector: name,
                 accumulated_threat_level: w.accumulated,
                 related: Vec::new(),
+                notes: Vec::new(),
             };
             found.push((slot, pid, ev));
         }

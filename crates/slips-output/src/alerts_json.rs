@@ -165,6 +165,17 @@ struct Endpoint<'a> {
     port: Option<[u16; 1]>,
     #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
     protocol: Option<[&'static str; 1]>,
+    #[serde(rename = "Note", skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+}
+
+/// The enrichment text of an IP endpoint, if the evidence carries one.
+fn note_for<'a>(ev: &'a Evidence, ioc: &Ioc) -> Option<&'a str> {
+    let ip = ioc.as_ip()?;
+    ev.notes
+        .iter()
+        .find(|n| n.ip == ip)
+        .map(|n| n.text.as_str())
 }
 
 #[derive(Serialize)]
@@ -377,10 +388,12 @@ fn event<'a>(
         hash(&ev.attacker);
         src.ip = Some(Cow::Owned(ev.profile.to_string()));
     }
+    src.note = note_for(ev, &ev.attacker);
     let mut target = Vec::new();
     if let Some(victim) = &ev.victim {
         let mut t = Endpoint {
             port: victim_port.map(|p| [p]),
+            note: note_for(ev, victim),
             ..Default::default()
         };
         if set_address(&mut t, victim) {

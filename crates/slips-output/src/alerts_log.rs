@@ -110,6 +110,17 @@ pub fn evidence_line(ev: &Evidence, out: &mut String) {
     out.push_str(". Detected ");
     push_one_line(&ev.description, out);
     let _ = write!(out, " Threat level: {}.", ev.threat_level);
+    push_notes(ev, out);
+}
+
+/// ` [IP a.b.c.d: AS..., country, SNI...]` for each enriched IP of the evidence.
+pub fn push_notes(ev: &Evidence, out: &mut String) {
+    use std::fmt::Write as _;
+    for n in &ev.notes {
+        let _ = write!(out, " [IP {}: ", n.ip);
+        push_one_line(&n.text, out);
+        out.push(']');
+    }
 }
 
 /// `<last flow ts ISO>: Src IP <ip padded>. Generated an alert given enough evidence on
@@ -133,6 +144,21 @@ pub fn alert_line(alert: &Alert, blocked: bool, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enrichment_notes_follow_the_line() {
+        let mut ev = crate::fixtures::evidence_scan();
+        ev.notes.push(slips_core::IpNote {
+            ip: "8.8.8.8".parse().unwrap(),
+            text: "AS15169 Google LLC, US".into(),
+        });
+        let mut line = String::new();
+        evidence_line(&ev, &mut line);
+        assert!(
+            line.ends_with(" [IP 8.8.8.8: AS15169 Google LLC, US]"),
+            "{line}"
+        );
+    }
     use crate::fixtures::{alert, evidence_dst, evidence_scan};
 
     const GOLDEN: &str = "\

@@ -47,6 +47,7 @@ pub fn evidence_scan() -> Evidence {
         detector: "portscan",
         accumulated_threat_level: 0.8,
         related: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -73,6 +74,7 @@ pub fn evidence_dst() -> Evidence {
         detector: "threat_intelligence",
         accumulated_threat_level: 0.0,
         related: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -98,6 +100,7 @@ pub fn evidence_domain() -> Evidence {
         detector: "threat_intelligence",
         accumulated_threat_level: 0.8,
         related: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

@@ -261,6 +261,11 @@ fn push_numbers(out: &mut String, key: &str, items: &[i64]) {
 pub fn render_profile(ip: IpAddr, p: &ProfileSummary) -> String {
     let mut out = String::with_capacity(512);
     let _ = writeln!(out, "Profiled IP: {ip}");
+    if let Some(info) = &p.enrichment {
+        out.push_str("Info: ");
+        crate::alerts_log::push_one_line(info, &mut out);
+        out.push('\n');
+    }
     let _ = writeln!(out, "First seen: {}", iso(p.first_seen));
     let _ = writeln!(out, "Last seen: {}", iso(p.last_seen));
     let _ = writeln!(out, "Flows: {}", p.flows);
@@ -458,6 +463,7 @@ Was requested to block in this time window: False
             alerted_windows: vec![],
             evidence_count: 3,
             max_threat_level: Some(ThreatLevel::High),
+            enrichment: Some("AS15169 Google LLC, US".into()),
         };
         let path = files.write_profile(&p).unwrap();
         assert_eq!(path, dir.path().join("profiles/fe80::1/ProfileData.txt"));
@@ -465,6 +471,7 @@ Was requested to block in this time window: False
             std::fs::read_to_string(&path).unwrap(),
             "\
 Profiled IP: fe80::1
+Info: AS15169 Google LLC, US
 First seen: 2018-09-27T22:00:00.500000+00:00
 Last seen: 2018-09-27T22:58:20+00:00
 Flows: 42

@@ -87,13 +87,56 @@ struct Sinks {
     /// strato_letters.tsv, when exporting letters.
     letters: Option<std::io::BufWriter<std::fs::File>>,
     evaluation: Option<slips_models::cli_support::EvaluationRun>,
+    /// What is known about an IP (threat intelligence, GeoIP, organisations), for the notes
+    /// of evidence and the profile files.
+    knowledge: Arc<slips_intel::IntelKnowledge>,
+    /// Server names seen in TLS for each server IP (bounded), for the enrichment notes.
+    sni: BTreeMap<IpAddr, slips_core::Str>,
+}
+
+/// Most server names remembered for enrichment.
+const SNI_CAP: usize = 100_000;
+
+impl Sinks {
+    fn enrichment(&self, ip: IpAddr) -> Option<String> {
+        self.knowledge
+            .enrichment(ip, self.sni.get(&ip).map(|s| s.as_str()))
+    }
+
+    /// Remembers the TLS server name of a server IP.
+    fn observe(&mut self, r: &slips_core::Record) {
+        if let slips_core::Record::Ssl(s) = r {
+            if let (Some(id), Some(name)) = (s.id, &s.server_name) {
+                if self.sni.len() < SNI_CAP || self.sni.contains_key(&id.daddr) {
+                    self.sni.insert(id.daddr, name.clone());
+                }
+            }
+        }
+    }
+
+    /// Adds what is known about the evidence's IPs.
+    fn annotate(&self, e: &mut slips_core::Evidence) {
+        let ips = [
+            e.attacker.as_ip(),
+            e.victim.as_ref().and_then(|v| v.as_ip()),
+        ];
+        for ip in ips.into_iter().flatten() {
+            if e.notes.iter().any(|n| n.ip == ip) {
+                continue;
+            }
+            if let Some(text) = self.enrichment(ip) {
+                e.notes.push(slips_core::IpNote { ip, text });
+            }
+        }
+    }
 }
 
 impl Sinks {
     fn handle(&mut self, events: impl Iterator<Item = Event>, create_time: &str) -> Result<()> {
         for ev in events {
             match ev {
-                Event::Evidence(e) => {
+                Event::Evidence(mut e) => {
+                    self.annotate(&mut e);
                     self.alerts_log.evidence(&e)?;
                     self.alerts_json.evidence(&e, create_time)?;
                     if self.print_letters
@@ -411,6 +454,8 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         },
         evaluation: evaluate
             .then(|| slips_models::cli_support::EvaluationRun::new(cfg.window_width())),
+        knowledge: Arc::clone(intel.knowledge()),
+        sni: BTreeMap::new(),
     };
     let mut anonymizer = cli
         .anonymize
@@ -481,6 +526,7 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
                 ev.flow(&flow);
             }
             let flow = &flow;
+            sinks.observe(&flow.record);
             engine.process(flow);
             if let Some(t) = timeline.as_mut() {
                 if let (Some(src), _) = flow.record.hosts() {
@@ -537,8 +583,9 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     }
 
     if let Some(p) = &sinks.profiles {
-        let profiles = engine.profile_summaries();
-        for s in &profiles {
+        let mut profiles = engine.profile_summaries();
+        for s in profiles.iter_mut() {
+            s.enrichment = s.ip.and_then(|ip| sinks.enrichment(ip));
             p.write_profile(s)?;
         }
         p.write_blocked(blocked_entries(&profiles))?;

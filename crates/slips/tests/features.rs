@@ -213,3 +213,48 @@ fn evaluate_ml_anonymize_and_letters() {
     assert!(letters.starts_with("Outtuple\tLetters\n"), "{letters}");
     assert!(letters.lines().count() > 1);
 }
+
+#[test]
+fn threat_intelligence_and_enrichment_from_local_files() {
+    let Some(input) = dataset("test9-mixed-zeek-dir") else {
+        return;
+    };
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/slips-data");
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "enrichment:\n  geoip_country_db: {d}/databases/GeoLite2-Country.mmdb\n  organizations_info: {d}/organizations_info\n\
+             threatintelligence:\n  local_threat_intelligence_files: {d}/config/local_ti_files/\n  download_remote_feeds: false\n",
+            d = data.display()
+        ),
+    )
+    .unwrap();
+    let (dir, _) = analyse(&input, &["-c", cfg.to_str().unwrap(), "-l"]);
+    let out = dir.path().join("out");
+    let snap = evidence_snapshot(&out);
+    // Slips' own JA3 file: Trickbot's JA3 from 10.0.2.15, tor's JA3S for 123.33.22.11.
+    assert!(snap.contains("MALICIOUS_JA3 | profile 10.0.2.15"), "{snap}");
+    assert!(
+        snap.contains("MALICIOUS_JA3S | profile 123.33.22.11"),
+        "{snap}"
+    );
+    // Enrichment where users look: alerts.log, alerts.json, profile files.
+    let log = std::fs::read_to_string(out.join("alerts.log")).unwrap();
+    assert!(
+        log.contains("[IP 123.33.22.11: KR, SNI: www.netflix.com]"),
+        "{log}"
+    );
+    let json = std::fs::read_to_string(out.join("alerts.json")).unwrap();
+    assert!(
+        json.contains("\"Note\":\"KR, SNI: www.netflix.com\""),
+        "{json}"
+    );
+    let profile =
+        std::fs::read_to_string(out.join("profiles/123.33.22.11/ProfileData.txt")).unwrap();
+    assert!(
+        profile.contains("Info: KR, SNI: www.netflix.com"),
+        "{profile}"
+    );
+}
