@@ -3,9 +3,9 @@
 
 use crate::error::LineError;
 use slips_core::Flow;
-use slips_zeek::Problem;
+use slips_zeek::{read_line, LineRead, Problem};
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{self, BufRead};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 /// At most this many problems are kept (all are counted).
@@ -81,62 +81,6 @@ impl Tally {
     }
 }
 
-/// Outcome of reading one line.
-pub(crate) enum LineRead {
-    Eof,
-    /// A line (in the buffer) of this many bytes consumed from the input.
-    Line(usize),
-    /// A line longer than the limit: consumed, not kept.
-    TooLong(usize),
-}
-
-/// Reads one line into `buf` (cleared first), keeping at most `max` bytes of it.
-pub(crate) fn read_line(
-    r: &mut dyn BufRead,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> io::Result<LineRead> {
-    buf.clear();
-    let mut consumed = 0usize;
-    let mut too_long = false;
-    loop {
-        let avail = match r.fill_buf() {
-            Ok(a) => a,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            return Ok(if consumed == 0 {
-                LineRead::Eof
-            } else if too_long {
-                LineRead::TooLong(consumed)
-            } else {
-                LineRead::Line(consumed)
-            });
-        }
-        let (n, done) = match memchr::memchr(b'\n', avail) {
-            Some(i) => (i + 1, true),
-            None => (avail.len(), false),
-        };
-        if !too_long {
-            if buf.len() + n > max {
-                too_long = true;
-                buf.clear();
-            } else {
-                buf.extend_from_slice(&avail[..n]);
-            }
-        }
-        r.consume(n);
-        consumed += n;
-        if done {
-            return Ok(if too_long {
-                LineRead::TooLong(consumed)
-            } else {
-                LineRead::Line(consumed)
-            });
-        }
-    }
-}
 
 /// Removes `\n`, `\r\n` and a leading UTF-8 byte-order mark.
 pub(crate) fn trim_eol(line: &[u8]) -> &[u8] {

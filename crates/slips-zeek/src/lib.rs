@@ -33,7 +33,10 @@ mod value;
 
 pub use error::{LineError, OpenError, Problem, ValueError};
 pub use json::parse_json_line;
-pub use reader::{Counts, FileStats, ReadStats, SkippedFile, ZeekReader, MAX_LINE, MAX_PROBLEMS};
+pub use reader::{
+    read_line, Counts, FileStats, LineRead, ReadStats, SkippedFile, ZeekReader, MAX_LINE,
+    MAX_PROBLEMS,
+};
 pub use tsv::TsvSchema;
 
 /// The two formats of Zeek logs.

@@ -186,8 +186,10 @@ fn is_gz(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
-/// Outcome of reading one line.
-enum LineRead {
+/// Outcome of reading one line with [`read_line`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineRead {
+    /// End of input.
     Eof,
     /// A line (in the buffer) of this many bytes consumed from the input.
     Line(usize),
@@ -195,8 +197,10 @@ enum LineRead {
     TooLong(usize),
 }
 
-/// Reads one line into `buf` (cleared first), keeping at most `max` bytes of it.
-fn read_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
+/// Reads one line into `buf` (cleared first), keeping at most `max` bytes of it: a longer
+/// line is consumed and reported as [`LineRead::TooLong`], so one bad line cannot exhaust
+/// memory. Shared by every line-oriented reader.
+pub fn read_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
     buf.clear();
     let mut consumed = 0usize;
     let mut too_long = false;
