@@ -4,27 +4,12 @@
 mod common;
 use common::*;
 
-fn analyse(input: &std::path::Path, extra: &[&str]) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let mut args = vec![
-        "-f",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let o = run_ok(&args);
-    (dir, String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
 #[test]
 fn test10_tsv_folder() {
     let Some(input) = dataset("test10-mixed-zeek-dir") else {
         return;
     };
-    let (dir, stdout) = analyse(&input, &[]);
+    let (dir, stdout, _) = analyse(&input, &[]);
     let out = dir.path().join("out");
     let snap = evidence_snapshot(&out);
     assert_snapshot("test10-mixed-zeek-dir.txt", &snap);
@@ -48,7 +33,7 @@ fn test9_json_folder() {
     let Some(input) = dataset("test9-mixed-zeek-dir") else {
         return;
     };
-    let (dir, _) = analyse(&input, &["-l"]);
+    let (dir, _, _) = analyse(&input, &["-l"]);
     let out = dir.path().join("out");
     let snap = evidence_snapshot(&out);
     assert_snapshot("test9-mixed-zeek-dir.txt", &snap);
@@ -77,7 +62,7 @@ fn test9_json_folder() {
 fn conn_logs_alone() {
     for name in ["test9-mixed-zeek-dir", "test10-mixed-zeek-dir"] {
         let Some(dir) = dataset(name) else { return };
-        let (tmp, stdout) = analyse(&dir.join("conn.log"), &[]);
+        let (tmp, stdout, _) = analyse(&dir.join("conn.log"), &[]);
         let snap = evidence_snapshot(&tmp.path().join("out"));
         assert_snapshot(&format!("{name}-conn.txt"), &snap);
         assert!(stdout.contains("Total analyzed IPs: "));
@@ -99,8 +84,8 @@ fn two_runs_give_identical_output() {
             })
             .collect::<Vec<_>>()
     };
-    let (a, _) = analyse(&input, &["-w", "300"]);
-    let (b, _) = analyse(&input, &["-w", "300"]);
+    let (a, _, _) = analyse(&input, &["-w", "300"]);
+    let (b, _, _) = analyse(&input, &["-w", "300"]);
     assert_eq!(strip(&a), strip(&b));
     let log =
         |d: &tempfile::TempDir| std::fs::read_to_string(d.path().join("out/alerts.log")).unwrap();

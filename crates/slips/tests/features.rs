@@ -4,27 +4,12 @@ mod common;
 use common::*;
 use std::path::Path;
 
-fn analyse(input: &Path, extra: &[&str]) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let mut args = vec![
-        "-f",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let o = run_ok(&args);
-    (dir, String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
 #[test]
 fn pcap_test7_telnet_scanning_and_zeek_files_round_trip() {
     let Some(pcap) = dataset("test7-malicious.pcap") else {
         return;
     };
-    let (dir, stdout) = analyse(&pcap, &[]);
+    let (dir, stdout, _) = analyse(&pcap, &[]);
     let out = dir.path().join("out");
     let snap = evidence_snapshot(&out);
     assert_snapshot("pcap-test7-malicious.txt", &snap);
@@ -36,7 +21,7 @@ fn pcap_test7_telnet_scanning_and_zeek_files_round_trip() {
     // The records were also written as Zeek logs, and reading them back finds the scan too.
     let zeek = out.join("zeek_files");
     assert!(zeek.join("conn.log").exists());
-    let (again, _) = analyse(&zeek, &[]);
+    let (again, _, _) = analyse(&zeek, &[]);
     let snap2 = evidence_snapshot(&again.path().join("out"));
     assert!(
         snap2.contains("Horizontal port scan to port telnet 23/tcp. From 192.168.2.16"),
@@ -49,7 +34,7 @@ fn pcap_test8_arp_scan() {
     let Some(pcap) = dataset("test8-malicious.pcap") else {
         return;
     };
-    let (dir, _) = analyse(&pcap, &[]);
+    let (dir, _, _) = analyse(&pcap, &[]);
     let snap = evidence_snapshot(&dir.path().join("out"));
     assert_snapshot("pcap-test8-malicious.txt", &snap);
     assert!(snap.contains("ARP_SCAN | profile 192.168.1."), "{snap}");
@@ -110,7 +95,7 @@ fn stf_models_import_and_detect() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("18 model(s) imported, 0 failed"));
     // Matches are evidence, and -p marks the matched tuples.
-    let (dir, stdout) = analyse(&flows, &["-m", models.to_str().unwrap(), "-p", "-a", "4"]);
+    let (dir, stdout, _) = analyse(&flows, &["-m", models.to_str().unwrap(), "-p", "-a", "4"]);
     let snap = evidence_snapshot(&dir.path().join("out"));
     assert!(
         snap.contains("BEHAVIOURAL_MODEL_MATCH | profile 10.8.0.69"),
@@ -192,7 +177,7 @@ fn evaluate_ml_anonymize_and_letters() {
         model.to_str().unwrap(),
     ]);
     assert!(model.exists());
-    let (dir, _) = analyse(
+    let (dir, _, _) = analyse(
         &flows,
         &[
             "--ml-model",
@@ -231,7 +216,7 @@ fn threat_intelligence_and_enrichment_from_local_files() {
         ),
     )
     .unwrap();
-    let (dir, _) = analyse(&input, &["-c", cfg.to_str().unwrap(), "-l"]);
+    let (dir, _, _) = analyse(&input, &["-c", cfg.to_str().unwrap(), "-l"]);
     let out = dir.path().join("out");
     let snap = evidence_snapshot(&out);
     // Slips' own JA3 file: Trickbot's JA3 from 10.0.2.15, tor's JA3S for 123.33.22.11.

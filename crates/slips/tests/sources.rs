@@ -10,25 +10,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn analyse(input: &Path, extra: &[&str]) -> (tempfile::TempDir, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let mut args = vec![
-        "-f",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
-    args.extend_from_slice(extra);
-    let o = run_ok(&args);
-    (
-        dir,
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 /// The numbers of the final summary: (records read, malformed lines, analysed IPs).
 fn summary(stdout: &str) -> (u64, u64, u64) {
     let num_after = |key: &str| -> u64 {

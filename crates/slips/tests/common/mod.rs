@@ -35,6 +35,27 @@ pub fn run_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Runs `slips -f INPUT -o <tmp>/out --quiet EXTRA...`, which must succeed; returns the
+/// temporary folder (output in `out/`), stdout and stderr.
+pub fn analyse(input: &Path, extra: &[&str]) -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut args = vec![
+        "-f",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let o = run_ok(&args);
+    (
+        dir,
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 /// Every line of alerts.json, parsed.
 pub fn alerts_json(out_dir: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(out_dir.join("alerts.json"))
