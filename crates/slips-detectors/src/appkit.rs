@@ -303,10 +303,16 @@ impl ConnFacts {
 }
 
 /// A map that keeps at most `cap` entries, forgetting the oldest inserted first.
+///
+/// Every operation is O(1) amortised: a removed entry leaves a stale key in the insertion
+/// queue (recognised by its generation) that is skipped when it reaches the front, and the
+/// queue is compacted when stale keys outnumber live ones.
+#[derive(Debug)]
 pub struct FifoMap<K, V> {
-    map: HashMap<K, V>,
-    order: VecDeque<K>,
+    map: HashMap<K, (u64, V)>,
+    order: VecDeque<(K, u64)>,
     cap: usize,
+    generation: u64,
 }
 
 impl<K: Hash + Eq + Clone, V> FifoMap<K, V> {
@@ -315,30 +321,42 @@ impl<K: Hash + Eq + Clone, V> FifoMap<K, V> {
             map: HashMap::default(),
             order: VecDeque::new(),
             cap: cap.max(1),
+            generation: 0,
         }
     }
     pub fn insert(&mut self, k: K, v: V) {
-        if self.map.insert(k.clone(), v).is_none() {
-            self.order.push_back(k);
-            while self.map.len() > self.cap {
-                match self.order.pop_front() {
-                    Some(old) => {
-                        self.map.remove(&old);
-                    }
-                    None => break,
-                }
+        if let Some(e) = self.map.get_mut(&k) {
+            // Same key again: the value changes, its age does not.
+            e.1 = v;
+            return;
+        }
+        self.generation += 1;
+        self.map.insert(k.clone(), (self.generation, v));
+        self.order.push_back((k, self.generation));
+        while self.map.len() > self.cap {
+            if self.pop_oldest().is_none() {
+                break;
             }
         }
-    }
-    pub fn get(&self, k: &K) -> Option<&V> {
-        self.map.get(k)
-    }
-    pub fn remove(&mut self, k: &K) -> Option<V> {
-        let v = self.map.remove(k)?;
-        if let Some(i) = self.order.iter().position(|x| x == k) {
-            self.order.remove(i);
+        if self.order.len() > 2 * self.map.len() + 64 {
+            let map = &self.map;
+            self.order
+                .retain(|(k, g)| map.get(k).is_some_and(|(gen, _)| gen == g));
         }
-        Some(v)
+    }
+    pub fn get<Q>(&self, k: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.get(k).map(|(_, v)| v)
+    }
+    pub fn remove<Q>(&mut self, k: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.map.remove(k).map(|(_, v)| v)
     }
     pub fn len(&self) -> usize {
         self.map.len()
@@ -346,14 +364,25 @@ impl<K: Hash + Eq + Clone, V> FifoMap<K, V> {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+    /// Drops stale keys at the front of the queue.
+    fn skip_stale(&mut self) {
+        while let Some((k, g)) = self.order.front() {
+            if self.map.get(k).is_some_and(|(gen, _)| gen == g) {
+                break;
+            }
+            self.order.pop_front();
+        }
+    }
     /// The oldest entry (first inserted of those still kept).
-    pub fn oldest(&self) -> Option<(&K, &V)> {
-        let k = self.order.front()?;
-        self.map.get(k).map(|v| (k, v))
+    pub fn oldest(&mut self) -> Option<(&K, &V)> {
+        self.skip_stale();
+        let (k, _) = self.order.front()?;
+        self.map.get(k).map(|(_, v)| (k, v))
     }
     pub fn pop_oldest(&mut self) -> Option<(K, V)> {
-        let k = self.order.pop_front()?;
-        let v = self.map.remove(&k)?;
+        self.skip_stale();
+        let (k, _) = self.order.pop_front()?;
+        let (_, v) = self.map.remove(&k)?;
         Some((k, v))
     }
 }
@@ -500,6 +529,17 @@ mod tests {
         assert!(m.get(&1).is_none());
         assert_eq!(m.remove(&2), Some("b"));
         assert_eq!(m.oldest(), Some((&3, &"c")));
+        // Removed then re-inserted keys are young again; stale queue entries are skipped.
+        m.insert(2, "b2");
+        m.insert(4, "d");
+        assert_eq!(m.len(), 2);
+        assert!(m.get(&3).is_none());
+        assert_eq!(m.pop_oldest(), Some((2, "b2")));
+        for i in 0..10_000 {
+            m.insert(100 + i, "x");
+            m.remove(&(100 + i));
+        }
+        assert!(m.order.len() <= 2 * m.len() + 64 + 1);
     }
 
     #[test]

@@ -44,7 +44,7 @@ use slips_models::beacon::{
     bucketed_score, registered_domain, severity, BeaconConfig, PairStats, Severity,
     C2_OVER_DNS_THRESHOLDS,
 };
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -149,37 +149,7 @@ impl PairTable {
 }
 
 /// A bounded FIFO map for joining records by uid.
-#[derive(Debug)]
-struct JoinCache<V> {
-    map: BTreeMap<Str, V>,
-    order: VecDeque<Str>,
-}
-
-impl<V> Default for JoinCache<V> {
-    fn default() -> Self {
-        JoinCache {
-            map: BTreeMap::new(),
-            order: VecDeque::new(),
-        }
-    }
-}
-
-impl<V> JoinCache<V> {
-    fn insert(&mut self, uid: Str, v: V) {
-        if self.map.insert(uid.clone(), v).is_none() {
-            self.order.push_back(uid);
-            if self.order.len() > MAX_JOIN {
-                if let Some(old) = self.order.pop_front() {
-                    self.map.remove(&old);
-                }
-            }
-        }
-    }
-    fn take(&mut self, uid: &str) -> Option<V> {
-        // The uid stays in `order` until it ages out; removing it from the map is enough.
-        self.map.remove(uid)
-    }
-}
+type JoinCache<V> = crate::appkit::FifoMap<Str, V>;
 
 /// (start, source IP bytes, duration) of a connection waiting for its server name.
 type ConnInfo = (f64, u64, f64);
@@ -200,8 +170,8 @@ impl Default for Beaconing {
             cfg: BeaconConfig::default(),
             min_ts_score: MIN_TS_SCORE,
             table: PairTable::default(),
-            conns: JoinCache::default(),
-            names: JoinCache::default(),
+            conns: JoinCache::new(MAX_JOIN),
+            names: JoinCache::new(MAX_JOIN),
         }
     }
 }
@@ -264,7 +234,7 @@ impl Detector for Beaconing {
                 if c.uid.is_empty() {
                     return;
                 }
-                match self.names.take(&c.uid) {
+                match self.names.remove(c.uid.as_str()) {
                     Some((s, name)) if s == src => {
                         self.table
                             .add(w, src, Target::Name(name), ts, bytes, c.duration, &c.uid)
@@ -281,7 +251,7 @@ impl Detector for Beaconing {
                 if name.is_empty() || uid.is_empty() {
                     return;
                 }
-                match self.conns.take(uid) {
+                match self.conns.remove(uid) {
                     Some((s, (cts, bytes, dur))) if s == src => {
                         self.table
                             .add(w, src, Target::Name(name), cts, bytes, dur, uid)
