@@ -166,6 +166,12 @@ pub struct VirusTotal {
     pub api_key_file: PathBuf,
     /// `virustotal_update_period`: seconds (default 259200 = 3 days).
     pub virustotal_update_period: f64,
+    /// `url` (slips' own): base URL of the VirusTotal API v2 (default
+    /// `https://www.virustotal.com/vtapi/v2`). Used only with `enrichment.online_lookups`
+    /// and an API key in `api_key_file`.
+    pub url: String,
+    /// `requests_per_minute` (slips' own): VirusTotal's public API limit (default 4).
+    pub requests_per_minute: u32,
 }
 
 /// `threatintelligence:` section.
@@ -197,6 +203,13 @@ pub struct ThreatIntelligence {
     /// `download_remote_feeds` (slips' own key): download the remote feeds of the feed
     /// lists in the background (default true). Cached copies are used either way.
     pub download_remote_feeds: bool,
+    /// `urlhaus_url` (slips' own): base URL of the URLhaus API, asked about the MD5 of
+    /// downloaded files when `enrichment.online_lookups` is on (default
+    /// `https://urlhaus-api.abuse.ch/v1`; empty: not asked).
+    pub urlhaus_url: String,
+    /// `circl_url` (slips' own): base URL of Circl.lu's hashlookup, asked like URLhaus
+    /// (default `https://hashlookup.circl.lu`; empty: not asked).
+    pub circl_url: String,
 }
 
 /// `whitelists:` section.
@@ -232,6 +245,26 @@ pub struct Enrichment {
     pub organizations_info: PathBuf,
     /// `tor_exit_nodes`: file with one TOR exit node IP per line (default empty: none).
     pub tor_exit_nodes: PathBuf,
+    /// `online_lookups`: allow the online enrichers (reverse DNS, whois, VirusTotal,
+    /// URLhaus, Circl.lu) (default false). They run in the background and never hold up
+    /// the analysis, but their answers arrive while it runs, so results depend on timing.
+    pub online_lookups: bool,
+    /// `reverse_dns`: reverse DNS names of IPs, with `online_lookups` (default true).
+    pub reverse_dns: bool,
+    /// `whois`: domain ages from whois (young domain evidence), with `online_lookups`
+    /// (default true).
+    pub whois: bool,
+    /// `dns_server`: `IP` or `IP:port` asked for reverse DNS (default empty: the first
+    /// `nameserver` of `/etc/resolv.conf`).
+    pub dns_server: String,
+    /// `whois_server`: `host` or `host:port` asked first; its referral is followed (default
+    /// `whois.iana.org`).
+    pub whois_server: String,
+    /// `lookup_timeout`: seconds one online lookup may take (default 10).
+    pub lookup_timeout: f64,
+    /// `lookups_per_minute`: most requests per minute to each online service other than
+    /// VirusTotal (default 60).
+    pub lookups_per_minute: u32,
 }
 
 impl Default for Enrichment {
@@ -242,6 +275,13 @@ impl Default for Enrichment {
             mac_vendors_db: PathBuf::from("/usr/share/ieee-data/oui.csv"),
             organizations_info: PathBuf::new(),
             tor_exit_nodes: PathBuf::new(),
+            online_lookups: false,
+            reverse_dns: true,
+            whois: true,
+            dns_server: String::new(),
+            whois_server: "whois.iana.org".to_owned(),
+            lookup_timeout: 10.0,
+            lookups_per_minute: 60,
         }
     }
 }
@@ -392,6 +432,8 @@ impl Default for VirusTotal {
         VirusTotal {
             api_key_file: PathBuf::from("config/vt_api_key"),
             virustotal_update_period: 259_200.0,
+            url: "https://www.virustotal.com/vtapi/v2".to_owned(),
+            requests_per_minute: 4,
         }
     }
 }
@@ -413,6 +455,8 @@ impl Default for ThreatIntelligence {
             riskiq_credentials_path: PathBuf::from("config/RiskIQ_credentials"),
             riskiq_update_period: 604_800.0,
             download_remote_feeds: true,
+            urlhaus_url: "https://urlhaus-api.abuse.ch/v1".to_owned(),
+            circl_url: "https://hashlookup.circl.lu".to_owned(),
         }
     }
 }
@@ -660,6 +704,10 @@ impl Config {
                 w.enable_online_whitelist.to_string(),
             ),
             (
+                "enrichment.online_lookups",
+                self.enrichment.online_lookups.to_string(),
+            ),
+            (
                 "exporting_alerts.export_to",
                 format!("[{}]", export_to.join(", ")),
             ),
@@ -760,5 +808,6 @@ mod tests {
         assert_eq!(get("modules.disable"), Some("[template]"));
         assert_eq!(get("slips.close_grace"), Some("3600 s (one window width)"));
         assert_eq!(get("parameters.home_network"), None);
+        assert_eq!(get("enrichment.online_lookups"), Some("false"));
     }
 }

@@ -222,6 +222,13 @@ static VIRUSTOTAL: &[KeyDef] = &[
             f.positive(SECONDS),
         )
     }),
+    k("url", |c, f| set(&mut c.virustotal.url, f.text())),
+    k("requests_per_minute", |c, f| {
+        set(
+            &mut c.virustotal.requests_per_minute,
+            f.int(1, Some(100_000)),
+        )
+    }),
 ];
 
 static THREAT_INTELLIGENCE: &[KeyDef] = &[
@@ -277,6 +284,12 @@ static THREAT_INTELLIGENCE: &[KeyDef] = &[
     }),
     k("download_remote_feeds", |c, f| {
         set(&mut c.threat_intelligence.download_remote_feeds, f.bool())
+    }),
+    k("urlhaus_url", |c, f| {
+        set(&mut c.threat_intelligence.urlhaus_url, f.text())
+    }),
+    k("circl_url", |c, f| {
+        set(&mut c.threat_intelligence.circl_url, f.text())
     }),
 ];
 
@@ -456,6 +469,28 @@ static ENRICHMENT: &[KeyDef] = &[
     }),
     k("tor_exit_nodes", |c, f| {
         set(&mut c.enrichment.tor_exit_nodes, f.path())
+    }),
+    k("online_lookups", |c, f| {
+        set(&mut c.enrichment.online_lookups, f.bool())
+    }),
+    k("reverse_dns", |c, f| {
+        set(&mut c.enrichment.reverse_dns, f.bool())
+    }),
+    k("whois", |c, f| set(&mut c.enrichment.whois, f.bool())),
+    k("dns_server", |c, f| {
+        set(&mut c.enrichment.dns_server, f.text())
+    }),
+    k("whois_server", |c, f| {
+        set(&mut c.enrichment.whois_server, f.text())
+    }),
+    k("lookup_timeout", |c, f| {
+        set(&mut c.enrichment.lookup_timeout, f.positive(SECONDS))
+    }),
+    k("lookups_per_minute", |c, f| {
+        set(
+            &mut c.enrichment.lookups_per_minute,
+            f.int(1, Some(100_000)),
+        )
     }),
 ];
 
@@ -1515,6 +1550,61 @@ mod tests {
         assert!(e.to_string().contains("enrichment.geoip_asn_db"), "{e}");
         let (_, w) = ok("enrichment:\n  geoip_db: x\n");
         assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn online_enrichment_keys() {
+        let d = Config::default();
+        assert!(
+            !d.enrichment.online_lookups,
+            "online lookups are off by default"
+        );
+        assert!(d.enrichment.reverse_dns && d.enrichment.whois);
+        assert_eq!(d.enrichment.dns_server, "");
+        assert_eq!(d.enrichment.whois_server, "whois.iana.org");
+        assert_eq!(d.enrichment.lookup_timeout, 10.0);
+        assert_eq!(d.enrichment.lookups_per_minute, 60);
+        assert_eq!(d.virustotal.url, "https://www.virustotal.com/vtapi/v2");
+        assert_eq!(d.virustotal.requests_per_minute, 4);
+        assert_eq!(
+            d.virustotal.api_key_file,
+            PathBuf::from("config/vt_api_key")
+        );
+        assert_eq!(
+            d.threat_intelligence.urlhaus_url,
+            "https://urlhaus-api.abuse.ch/v1"
+        );
+        assert_eq!(
+            d.threat_intelligence.circl_url,
+            "https://hashlookup.circl.lu"
+        );
+        let (cfg, w) = ok("enrichment:\n  online_lookups: yes\n  reverse_dns: false\n  whois: true\n  dns_server: 127.0.0.1:5353\n  whois_server: 127.0.0.1:4343\n  lookup_timeout: 2.5\n  lookups_per_minute: 600\nvirustotal:\n  api_key_file: /etc/vt\n  url: http://127.0.0.1:8000/vtapi/v2\n  requests_per_minute: 1000\nthreatintelligence:\n  urlhaus_url: http://127.0.0.1:8001/v1\n  circl_url: ''\n");
+        assert!(w.is_empty(), "{w:?}");
+        let e = &cfg.enrichment;
+        assert!(e.online_lookups && !e.reverse_dns && e.whois);
+        assert_eq!(e.dns_server, "127.0.0.1:5353");
+        assert_eq!(e.whois_server, "127.0.0.1:4343");
+        assert_eq!(e.lookup_timeout, 2.5);
+        assert_eq!(e.lookups_per_minute, 600);
+        assert_eq!(cfg.virustotal.api_key_file, PathBuf::from("/etc/vt"));
+        assert_eq!(cfg.virustotal.url, "http://127.0.0.1:8000/vtapi/v2");
+        assert_eq!(cfg.virustotal.requests_per_minute, 1000);
+        assert_eq!(
+            cfg.threat_intelligence.urlhaus_url,
+            "http://127.0.0.1:8001/v1"
+        );
+        assert_eq!(cfg.threat_intelligence.circl_url, "");
+        for bad in [
+            "enrichment:\n  online_lookups: maybe\n",
+            "enrichment:\n  lookup_timeout: 0\n",
+            "enrichment:\n  lookups_per_minute: 0\n",
+            "virustotal:\n  requests_per_minute: -4\n",
+        ] {
+            let e = err(bad);
+            let key = bad.replace(":\n  ", ".");
+            let key = key.split(':').next().unwrap();
+            assert!(e.to_string().contains(key), "{e} should name {key}");
+        }
     }
 
     #[test]

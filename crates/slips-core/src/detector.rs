@@ -36,10 +36,11 @@ pub enum RecordKind {
     Ftp,
     Login,
     Signature,
+    Intel,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 17] = [
+    pub const ALL: [RecordKind; 18] = [
         RecordKind::Conn,
         RecordKind::Dns,
         RecordKind::Http,
@@ -57,6 +58,7 @@ impl RecordKind {
         RecordKind::Ftp,
         RecordKind::Login,
         RecordKind::Signature,
+        RecordKind::Intel,
     ];
 
     /// The Zeek log name (`conn`, `dns`, ...).
@@ -79,6 +81,7 @@ impl RecordKind {
             RecordKind::Ftp => "ftp",
             RecordKind::Login => "login",
             RecordKind::Signature => "signatures",
+            RecordKind::Intel => "intel",
         }
     }
 

@@ -142,6 +142,8 @@ pub struct Ssl {
     pub ja3: Option<Str>,
     pub ja3s: Option<Str>,
     pub is_doh: Option<bool>,
+    /// FoxIO JA4 fingerprint of the ClientHello (e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1`).
+    pub ja4: Option<Str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
@@ -392,6 +394,30 @@ impl Signature {
     }
 }
 
+/// A hit of Zeek's intelligence framework (`intel.log`): an indicator loaded into Zeek was
+/// seen in the traffic.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+pub struct Intel {
+    pub ts: Timestamp,
+    /// Zeek `uid` of the connection the indicator was seen in (unset for some sources).
+    pub uid: Option<Str>,
+    pub id: Option<Endpoints>,
+    /// `seen.indicator`: the value that matched (an IP, domain, URL, hash...).
+    pub indicator: Str,
+    /// `seen.indicator_type`, e.g. `Intel::ADDR`, `Intel::DOMAIN`, `Intel::URL`,
+    /// `Intel::FILE_HASH`, `Intel::CERT_HASH`.
+    pub indicator_type: Option<Str>,
+    /// `seen.where`: where it was seen, e.g. `Conn::IN_RESP`, `DNS::IN_REQUEST`,
+    /// `HTTP::IN_HOST_HEADER`.
+    pub seen_where: Option<Str>,
+    /// `seen.node`: the Zeek node that saw it.
+    pub node: Option<Str>,
+    /// `matched`: the indicator types that matched.
+    pub matched: Vec<Str>,
+    /// `sources`: the intel sources (feeds) listing the indicator.
+    pub sources: Vec<Str>,
+}
+
 /// One record of any kind. `Conn` is the hot path and stays inline; the others are boxed to
 /// keep the enum small.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -414,6 +440,7 @@ pub enum Record {
     Ftp(Box<Ftp>),
     Login(Box<Login>),
     Signature(Box<Signature>),
+    Intel(Box<Intel>),
 }
 
 impl Record {
@@ -436,6 +463,7 @@ impl Record {
             Record::Ftp(r) => r.ts,
             Record::Login(r) => r.ts,
             Record::Signature(r) => r.ts,
+            Record::Intel(r) => r.ts,
         }
     }
 
@@ -459,6 +487,7 @@ impl Record {
             Record::Ftp(_) => K::Ftp,
             Record::Login(_) => K::Login,
             Record::Signature(_) => K::Signature,
+            Record::Intel(_) => K::Intel,
         }
     }
 
@@ -482,6 +511,7 @@ impl Record {
             Record::Ftp(r) => Some(&r.uid),
             Record::Login(r) => Some(&r.uid),
             Record::Signature(r) => r.uid.as_deref(),
+            Record::Intel(r) => r.uid.as_deref(),
         }
     }
 
@@ -514,6 +544,7 @@ impl Record {
             Record::Login(r) => ep(&r.id),
             // The profile of a signature match is its attacker.
             Record::Signature(r) => (r.attacker(), r.victim()),
+            Record::Intel(r) => ep(&r.id),
         }
     }
 }

@@ -49,8 +49,22 @@ pub trait Knowledge: Send + Sync {
     fn is_tor_exit_node(&self, _ip: IpAddr) -> bool {
         false
     }
-    /// Age of a registered domain in days (from whois, when enabled).
+    /// Age of a registered domain in days (from whois, when online lookups are enabled).
+    /// Answered from a cache: an unknown domain is looked up in the background and `None`
+    /// is returned until the answer arrives.
     fn domain_age_days(&self, _domain: &str) -> Option<u32> {
+        None
+    }
+    /// Whether answers may arrive later (online lookups are enabled): detectors that got
+    /// "unknown" may ask again while their time window is open. False by default, so that
+    /// offline runs keep nothing pending.
+    fn online_lookups(&self) -> bool {
+        false
+    }
+    /// What online hash services (Circl.lu hashlookup, URLhaus) say about a downloaded
+    /// file's MD5/SHA1/SHA256: `Some` when one lists it as malicious. Answered from a cache
+    /// like [`Knowledge::domain_age_days`].
+    fn file_hash_verdict(&self, _hash: &str) -> Option<FileVerdict> {
         None
     }
     /// The organisation owning an IP (by its ranges or ASN), if it is one of [`Org`].
@@ -65,6 +79,20 @@ pub trait Knowledge: Send + Sync {
     fn intel(&self) -> Option<&dyn IocLookup> {
         None
     }
+}
+
+/// An online hash service listing a downloaded file as malicious.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileVerdict {
+    /// Circl.lu: from its trust score (`(100 - trust) / 100`); URLhaus: from the
+    /// VirusTotal detection percentage it reports, HIGH without one.
+    pub threat_level: ThreatLevel,
+    /// Circl.lu: 0.5, 0.7 or 1 for one, two or more blacklists; URLhaus: 0.7.
+    pub confidence: f64,
+    /// What said so, e.g. `Circl.lu (blacklists: MalwareBazaar)` or `URLhaus`.
+    pub detected_by: Str,
+    /// Extra details (malware family, file type); may be empty.
+    pub details: Str,
 }
 
 /// Knows nothing.

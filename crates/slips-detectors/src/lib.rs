@@ -36,6 +36,7 @@ pub mod threat_intel;
 pub mod tls;
 pub mod unknown_port;
 mod util;
+pub mod young_domain;
 pub mod zeek_notices;
 
 #[cfg(test)]
@@ -237,6 +238,7 @@ registry!(
     beacon::PairLongConnections,
     beacon::DnsTunneling,
     ml_flow::MlFlow,
+    young_domain::YoungDomain,
 );
 
 /// Names of Slips modules that users may list in `modules.disable`; they have no detector
@@ -574,6 +576,10 @@ mod registry_tests {
         impl Knowledge for FixtureKnowledge {
             fn is_tor_exit_node(&self, ip: std::net::IpAddr) -> bool {
                 ip.to_string() == "93.184.0.1"
+            }
+            // fixture.example.com was registered 10 days ago.
+            fn domain_age_days(&self, domain: &str) -> Option<u32> {
+                (domain == "fixture.example.com").then_some(10)
             }
             // 93.184.0.2 is on a threat-intelligence feed.
             fn intel(&self) -> Option<&dyn knowledge::IocLookup> {

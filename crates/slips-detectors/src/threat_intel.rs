@@ -37,22 +37,45 @@ impl FromConfig for ThreatIntel {
     }
 }
 
-/// Findings already reported in this profile-window.
+/// Most downloaded files per profile and window waiting for an online hash verdict.
+pub const MAX_WAITING_FILES: usize = 32;
+
+/// A downloaded file whose hash the online services had not answered yet.
+struct WaitingFile {
+    hash: Str,
+    size: u64,
+    server: Option<IpAddr>,
+    ts: Timestamp,
+    uid: Str,
+}
+
+/// Findings already reported in this profile-window, and files waiting for an online
+/// hash verdict.
 #[derive(Default)]
-pub struct Seen(HashSet<u64>);
+pub struct Seen {
+    seen: HashSet<u64>,
+    files: Vec<WaitingFile>,
+}
 
 impl Seen {
     /// True the first time (type, attacker, victim) is seen in the window.
     fn first(&mut self, t: EvidenceType, a: &str, v: &str) -> bool {
-        if self.0.len() >= MAX_SEEN_PER_WINDOW {
+        if self.seen.len() >= MAX_SEEN_PER_WINDOW {
             return true;
         }
-        if self.0.capacity() == 0 {
-            self.0 = HashSet::with_capacity(8);
+        if self.seen.capacity() == 0 {
+            self.seen = HashSet::with_capacity(8);
         }
         let h = foldhash::fast::FixedState::with_seed(0x51_1b5).hash_one((t, a, v));
-        self.0.insert(h)
+        self.seen.insert(h)
     }
+}
+
+/// Whether a files.log record is a TLS certificate (Zeek's `source` SSL).
+fn is_cert_file(f: &slips_core::Files) -> bool {
+    f.source
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("ssl"))
 }
 
 /// `Description: x. Source: y. Tags: z.` with the parts that are known.
@@ -124,6 +147,222 @@ impl Out<'_> {
 }
 
 impl ThreatIntel {
+    /// Asks the online hash services (through the knowledge cache) about a downloaded
+    /// file; true when decided (a verdict, or nothing will ever come).
+    fn file_verdict(&self, w: &WaitingFile, o: &mut Out, me: IpAddr) -> bool {
+        let Some(v) = self.knowledge.file_hash_verdict(&w.hash) else {
+            return !self.knowledge.online_lookups();
+        };
+        let from = w
+            .server
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "-".into());
+        let mut desc = format!(
+            "Malicious downloaded file {}. size: {} bytes. File was downloaded from server: {from}. Detected by: {}.",
+            w.hash, w.size, v.detected_by
+        );
+        if !v.details.is_empty() {
+            desc.push_str(&format!(" {}.", v.details.trim_end_matches('.')));
+        }
+        let e = o.draft(
+            EvidenceType::MALICIOUS_DOWNLOADED_FILE,
+            Ioc::ip(me, Side::Src),
+            w.server.map(|s| Ioc::ip(s, Side::Dst)),
+            v.threat_level,
+            v.confidence,
+            desc,
+        );
+        o.emit(e);
+        true
+    }
+
+    /// Asks again about the files still waiting for a verdict.
+    fn retry_files(&self, seen: &mut Seen, out: &mut Emitter, me: IpAddr) {
+        if seen.files.is_empty() {
+            return;
+        }
+        let files = std::mem::take(&mut seen.files);
+        let mut keep = Vec::new();
+        for w in files {
+            let mut o = Out {
+                out: &mut *out,
+                seen: &mut *seen,
+                ts: w.ts,
+                uid: &w.uid,
+            };
+            if !self.file_verdict(&w, &mut o, me) {
+                keep.push(w);
+            }
+        }
+        seen.files = keep;
+    }
+
+    /// A hit of Zeek's intelligence framework (`intel.log`), reported with the evidence
+    /// type of its indicator type. Zeek's intel files carry no threat level: MEDIUM.
+    fn zeek_intel(i: &slips_core::Intel, seen: &mut Seen, out: &mut Emitter, me: IpAddr) {
+        let ind = i.indicator.trim();
+        if ind.is_empty() {
+            return;
+        }
+        let uid = i.uid.clone().unwrap_or_default();
+        let mut o = Out {
+            out,
+            seen,
+            ts: i.ts,
+            uid: &uid,
+        };
+        let (s, d) = match i.id {
+            Some(e) => (e.saddr, e.daddr),
+            None => (me, me),
+        };
+        let other = if s == me { d } else { s };
+        let has_peer = i.id.is_some() && other != me;
+        let sources = if i.sources.is_empty() {
+            "Zeek intel".to_string()
+        } else {
+            i.sources.join(", ")
+        };
+        let ty = i.indicator_type.as_deref().unwrap_or("");
+        let about = format!(
+            "Source: {sources}. Zeek intel {} seen in {}.",
+            if ty.is_empty() { "indicator" } else { ty },
+            i.seen_where.as_deref().unwrap_or("-")
+        );
+        let level = ThreatLevel::Medium;
+        let with_ports = |e: EvidenceDraft| match i.id {
+            Some(ep) => e.ports(Some(ep.sport), Some(ep.dport)),
+            None => e,
+        };
+        // The attacker/victim pair of a connection to something listed: the listed side
+        // with MEDIUM, the profile with LOW.
+        let pair = |o: &mut Out, t: EvidenceType, listed: Ioc, desc: String| {
+            let e = o.draft(
+                t,
+                listed.clone(),
+                Some(Ioc::ip(me, Side::Src)),
+                level,
+                1.0,
+                desc.clone(),
+            );
+            o.emit(with_ports(e));
+            let e = o.draft(
+                t,
+                Ioc::ip(me, Side::Src),
+                Some(listed),
+                ThreatLevel::Low,
+                1.0,
+                desc,
+            );
+            o.emit(with_ports(e));
+        };
+        match ty {
+            "Intel::ADDR" | "Intel::SUBNET" => {
+                let ip = ind.parse::<IpAddr>().ok();
+                if ip == Some(me) && has_peer {
+                    let desc = format!("connection from blacklisted IP: {me} to {other}. {about}");
+                    let e = o.draft(
+                        EvidenceType::THREAT_INTELLIGENCE_FROM_BLACKLISTED_IP,
+                        Ioc::ip(me, Side::Src),
+                        Some(Ioc::ip(other, Side::Dst)),
+                        level,
+                        1.0,
+                        desc,
+                    );
+                    o.emit(with_ports(e));
+                } else {
+                    let target = ip.filter(|x| *x != me).unwrap_or(other);
+                    if target == me {
+                        return;
+                    }
+                    let desc = format!("connection to blacklisted IP: {target} from {me}. {about}");
+                    pair(
+                        &mut o,
+                        EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP,
+                        Ioc::ip(target, Side::Dst),
+                        desc,
+                    );
+                }
+            }
+            "Intel::DOMAIN" => {
+                let desc = format!("connection to a blacklisted domain {ind}. {about}");
+                pair(
+                    &mut o,
+                    EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_DOMAIN,
+                    ioc_of(IocKind::Domain, ind, Side::Dst),
+                    desc,
+                );
+            }
+            "Intel::URL" => {
+                let desc = format!("connection to a blacklisted URL: {ind}. {about}");
+                let e = o.draft(
+                    EvidenceType::THREAT_INTELLIGENCE_MALICIOUS_URL,
+                    Ioc::ip(me, Side::Src),
+                    Some(ioc_of(IocKind::Url, ind, Side::Dst)),
+                    level,
+                    1.0,
+                    desc,
+                );
+                o.emit(with_ports(e));
+            }
+            "Intel::FILE_HASH" | "Intel::FILE_NAME" => {
+                let from = if has_peer {
+                    other.to_string()
+                } else {
+                    "-".into()
+                };
+                let desc = format!(
+                    "Malicious downloaded file {ind}. File was downloaded from server: {from}. {about}"
+                );
+                let e = o.draft(
+                    EvidenceType::MALICIOUS_DOWNLOADED_FILE,
+                    Ioc::ip(me, Side::Src),
+                    has_peer.then(|| Ioc::ip(other, Side::Dst)),
+                    level,
+                    1.0,
+                    desc,
+                );
+                o.emit(with_ports(e));
+            }
+            "Intel::CERT_HASH" if has_peer => {
+                let desc = format!(
+                    "Malicious SSL certificate to server {other}. Certificate SHA1: {ind}. {about}"
+                );
+                pair(
+                    &mut o,
+                    EvidenceType::MALICIOUS_SSL_CERT,
+                    Ioc::ip(other, Side::Dst),
+                    desc,
+                );
+            }
+            "Intel::JA3" => {
+                let desc =
+                    format!("Malicious JA3: {ind} from source address {me} to {other}. {about}");
+                let e = o.draft(
+                    EvidenceType::MALICIOUS_JA3,
+                    Ioc::ip(me, Side::Src),
+                    has_peer.then(|| Ioc::ip(other, Side::Dst)),
+                    level,
+                    1.0,
+                    desc,
+                );
+                o.emit(with_ports(e));
+            }
+            // E-mail addresses, user names, software, public keys, certificates without a
+            // connection: the connection's peer carried a listed indicator.
+            _ if has_peer => {
+                let desc =
+                    format!("connection to {other} with a blacklisted indicator: {ind}. {about}");
+                pair(
+                    &mut o,
+                    EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP,
+                    Ioc::ip(other, Side::Dst),
+                    desc,
+                );
+            }
+            _ => {}
+        }
+    }
+
     /// A blacklisted domain (DNS query, HTTP host, TLS SNI): the domain as destination
     /// attacker plus the profile with the feed's level.
     fn domain(&self, intel: &dyn IocLookup, o: &mut Out, profile: IpAddr, domain: &str) {
@@ -194,7 +433,7 @@ impl ThreatIntel {
 
 impl Detector for ThreatIntel {
     const NAME: &'static str = "threat_intelligence";
-    const DESCRIPTION: &'static str = "Traffic matching threat-intelligence IoCs: blacklisted IPs, ranges, ASNs, domains, URLs, JA3/JA3S, certificates and file hashes";
+    const DESCRIPTION: &'static str = "Traffic matching threat-intelligence IoCs: blacklisted IPs, ranges, ASNs, domains, URLs, JA3/JA3S, certificates and file hashes; Zeek intel.log hits; online hash verdicts (Circl.lu, URLhaus) when enabled";
     const EVIDENCE: &'static [EvidenceType] = &[
         EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP,
         EvidenceType::THREAT_INTELLIGENCE_FROM_BLACKLISTED_IP,
@@ -214,6 +453,7 @@ impl Detector for ThreatIntel {
         RecordKind::Http,
         RecordKind::Ssl,
         RecordKind::Files,
+        RecordKind::Intel,
     ]);
     type WindowState = Seen;
 
@@ -222,10 +462,43 @@ impl Detector for ThreatIntel {
         if ctx.direction != Direction::Out {
             return;
         }
+        let me = ctx.profile;
+        self.retry_files(seen, out, me);
+        match r {
+            Record::Intel(i) => return Self::zeek_intel(i, seen, out, me),
+            Record::Files(f) if !is_cert_file(f) => {
+                // Online hash services (Slips asks them about the MD5).
+                let hash = [f.md5.as_deref(), f.sha1.as_deref(), f.sha256.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .find(|h| !h.is_empty());
+                if let Some(hash) = hash {
+                    let w = WaitingFile {
+                        hash: hash.into(),
+                        size: f.seen_bytes,
+                        server: f.tx_hosts.first().copied(),
+                        ts: f.ts,
+                        uid: f.conn_uids.first().unwrap_or(&f.fuid).clone(),
+                    };
+                    let mut o = Out {
+                        out: &mut *out,
+                        seen: &mut *seen,
+                        ts: w.ts,
+                        uid: &w.uid,
+                    };
+                    if !self.file_verdict(&w, &mut o, me)
+                        && seen.files.len() < MAX_WAITING_FILES
+                        && !seen.files.iter().any(|x| x.hash == w.hash)
+                    {
+                        seen.files.push(w);
+                    }
+                }
+            }
+            _ => {}
+        }
         let Some(intel) = self.knowledge.intel() else {
             return;
         };
-        let me = ctx.profile;
         match r {
             Record::Conn(c) => {
                 let (Some(s), Some(d)) = (c.saddr, c.daddr) else {
@@ -469,11 +742,7 @@ impl Detector for ThreatIntel {
                     ts: f.ts,
                     uid: &uid,
                 };
-                let is_cert = f
-                    .source
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("ssl"));
-                if is_cert {
+                if is_cert_file(f) {
                     let (Some(sha1), Some(server)) = (f.sha1.as_deref(), server) else {
                         return;
                     };
@@ -514,6 +783,10 @@ impl Detector for ThreatIntel {
             }
             _ => {}
         }
+    }
+
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, seen: &mut Seen, out: &mut Emitter) {
+        self.retry_files(seen, out, ctx.profile);
     }
 }
 
@@ -917,5 +1190,200 @@ mod tests {
         let a = run(mk(), &flows);
         assert_eq!(a.len(), 4, "two windows of 3600 s, a pair in each");
         assert_eq!(a, run(mk(), &flows));
+    }
+
+    /// Online hash verdicts that arrive after the `after`-th question.
+    struct Online {
+        after: usize,
+        asked: std::sync::atomic::AtomicUsize,
+        online: bool,
+    }
+
+    impl Knowledge for Online {
+        fn online_lookups(&self) -> bool {
+            self.online
+        }
+        fn file_hash_verdict(&self, hash: &str) -> Option<crate::knowledge::FileVerdict> {
+            let n = self
+                .asked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            (n >= self.after && hash == "44d88612fea8a8f36de82e1278abb02f").then(|| {
+                crate::knowledge::FileVerdict {
+                    threat_level: ThreatLevel::High,
+                    confidence: 0.7,
+                    detected_by: "Circl.lu (blacklists: MalwareBazaar VirusShare)".into(),
+                    details: "".into(),
+                }
+            })
+        }
+    }
+
+    fn online(after: usize, on: bool) -> ThreatIntel {
+        ThreatIntel::from_config(
+            &Config::default(),
+            &Resources {
+                knowledge: Arc::new(Online {
+                    after,
+                    asked: Default::default(),
+                    online: on,
+                }),
+                ..Resources::default()
+            },
+        )
+    }
+
+    fn download(ts: f64, fuid: &str, md5: &str) -> Flow {
+        Flow::from(Record::Files(Box::new(Files {
+            ts: Timestamp::from_secs(ts),
+            fuid: fuid.into(),
+            tx_hosts: vec![ip("5.5.5.5")],
+            rx_hosts: vec![ip("10.0.2.15")],
+            conn_uids: vec![format!("C{fuid}").into()],
+            source: Some("HTTP".into()),
+            seen_bytes: 68,
+            md5: Some(md5.into()),
+            ..Default::default()
+        })))
+    }
+
+    #[test]
+    fn online_hash_verdicts_now_and_later() {
+        let eicar = "44d88612fea8a8f36de82e1278abb02f";
+        let desc = "Malicious downloaded file 44d88612fea8a8f36de82e1278abb02f. size: 68 bytes. File was downloaded from server: 5.5.5.5. Detected by: Circl.lu (blacklists: MalwareBazaar VirusShare).";
+        let want = vec![row(
+            EvidenceType::MALICIOUS_DOWNLOADED_FILE,
+            "10.0.2.15",
+            Side::Src,
+            Some("5.5.5.5"),
+            ThreatLevel::High,
+            0.7,
+            desc,
+        )];
+        // Known at once.
+        let ev = run(online(0, true), &[download(4.0, "F1", eicar)]);
+        assert_eq!(rows(&ev), want);
+        assert_eq!(ev[0].uids, vec![Str::from("CF1")]);
+        assert_eq!(ev[0].method, Method::ThreatIntelligence);
+        // Known only after three questions: asked again on the next records of the window
+        // and at its close; reported at the time of the download.
+        let ev = run(
+            online(3, true),
+            &[
+                download(4.0, "F1", eicar),
+                download(5.0, "F2", "00000000000000000000000000000000"),
+            ],
+        );
+        assert_eq!(rows(&ev), want);
+        assert_eq!(ev[0].ts, Timestamp::from_secs(4.0));
+        // Offline nothing waits.
+        assert!(
+            run(
+                online(1, false),
+                &[download(4.0, "F1", eicar), download(5.0, "F2", eicar)]
+            )
+            .len()
+                == 1
+        );
+    }
+
+    fn intel_hit(ty: &str, indicator: &str, s: &str, d: &str, seen: &str) -> Flow {
+        Flow::from(Record::Intel(Box::new(slips_core::Intel {
+            ts: Timestamp::from_secs(7.0),
+            uid: Some("CZ1".into()),
+            id: ep(s, d, 80),
+            indicator: indicator.into(),
+            indicator_type: Some(ty.into()),
+            seen_where: Some(seen.into()),
+            node: Some("zeek".into()),
+            matched: vec![ty.into()],
+            sources: vec!["feodo".into()],
+        })))
+    }
+
+    #[test]
+    fn zeek_intel_hits() {
+        // No IoC database needed: Zeek matched the indicators itself.
+        let d = ThreatIntel::from_config(&Config::default(), &Resources::default());
+        let ev = run(
+            d,
+            &[
+                intel_hit(
+                    "Intel::ADDR",
+                    "198.51.100.7",
+                    "10.0.2.15",
+                    "198.51.100.7",
+                    "Conn::IN_RESP",
+                ),
+                intel_hit(
+                    "Intel::ADDR",
+                    "203.0.113.9",
+                    "203.0.113.9",
+                    "10.0.2.16",
+                    "Conn::IN_ORIG",
+                ),
+                intel_hit(
+                    "Intel::DOMAIN",
+                    "evil.example",
+                    "10.0.2.15",
+                    "10.0.2.3",
+                    "DNS::IN_REQUEST",
+                ),
+                intel_hit(
+                    "Intel::URL",
+                    "evil.example/x.exe",
+                    "10.0.2.15",
+                    "198.51.100.8",
+                    "HTTP::IN_URL",
+                ),
+                intel_hit(
+                    "Intel::FILE_HASH",
+                    "44d88612fea8a8f36de82e1278abb02f",
+                    "10.0.2.15",
+                    "198.51.100.8",
+                    "Files::IN_HASH",
+                ),
+                intel_hit(
+                    "Intel::EMAIL",
+                    "x@evil.example",
+                    "10.0.2.15",
+                    "198.51.100.9",
+                    "SMTP::IN_FROM",
+                ),
+            ],
+        );
+        let a = |w: &str| format!("Source: feodo. Zeek intel {w}.");
+        let to = format!(
+            "connection to blacklisted IP: 198.51.100.7 from 10.0.2.15. {}",
+            a("Intel::ADDR seen in Conn::IN_RESP")
+        );
+        let dom = format!(
+            "connection to a blacklisted domain evil.example. {}",
+            a("Intel::DOMAIN seen in DNS::IN_REQUEST")
+        );
+        let mail = format!(
+            "connection to 198.51.100.9 with a blacklisted indicator: x@evil.example. {}",
+            a("Intel::EMAIL seen in SMTP::IN_FROM")
+        );
+        use ThreatLevel::{Low, Medium};
+        assert_eq!(
+            rows(&ev),
+            vec![
+                row(EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP, "198.51.100.7", Side::Dst, Some("10.0.2.15"), Medium, 1.0, &to),
+                row(EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP, "10.0.2.15", Side::Src, Some("198.51.100.7"), Low, 1.0, &to),
+                row(EvidenceType::THREAT_INTELLIGENCE_FROM_BLACKLISTED_IP, "203.0.113.9", Side::Src, Some("10.0.2.16"), Medium, 1.0,
+                    &format!("connection from blacklisted IP: 203.0.113.9 to 10.0.2.16. {}", a("Intel::ADDR seen in Conn::IN_ORIG"))),
+                row(EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_DOMAIN, "evil.example", Side::Dst, Some("10.0.2.15"), Medium, 1.0, &dom),
+                row(EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_DOMAIN, "10.0.2.15", Side::Src, Some("evil.example"), Low, 1.0, &dom),
+                row(EvidenceType::THREAT_INTELLIGENCE_MALICIOUS_URL, "10.0.2.15", Side::Src, Some("evil.example/x.exe"), Medium, 1.0,
+                    &format!("connection to a blacklisted URL: evil.example/x.exe. {}", a("Intel::URL seen in HTTP::IN_URL"))),
+                row(EvidenceType::MALICIOUS_DOWNLOADED_FILE, "10.0.2.15", Side::Src, Some("198.51.100.8"), Medium, 1.0,
+                    &format!("Malicious downloaded file 44d88612fea8a8f36de82e1278abb02f. File was downloaded from server: 198.51.100.8. {}", a("Intel::FILE_HASH seen in Files::IN_HASH"))),
+                row(EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP, "198.51.100.9", Side::Dst, Some("10.0.2.15"), Medium, 1.0, &mail),
+                row(EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP, "10.0.2.15", Side::Src, Some("198.51.100.9"), Low, 1.0, &mail),
+            ]
+        );
+        assert!(ev.iter().all(|e| e.uids == vec![Str::from("CZ1")]));
+        assert_eq!(ev[0].dst_port, Some(80));
+        assert_eq!(ev[0].method, Method::ThreatIntelligence);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::db::{AsnSource, SharedIntel};
 use crate::geo::Geo;
+use crate::online::Online;
 use crate::orgs::OrgData;
 use crate::oui::MacVendors;
 use crate::text::Problems;
@@ -53,6 +54,7 @@ pub struct IntelKnowledge {
     pub(crate) orgs: Arc<OrgData>,
     pub(crate) vendors: MacVendors,
     pub(crate) tor: HashSet<IpAddr>,
+    pub(crate) online: Option<Arc<Online>>,
 }
 
 impl std::fmt::Debug for IntelKnowledge {
@@ -80,7 +82,19 @@ impl IntelKnowledge {
             orgs,
             vendors,
             tor,
+            online: None,
         }
+    }
+
+    /// Adds the online enrichers (reverse DNS, whois, VirusTotal, hash lookups).
+    pub fn with_online(mut self, online: Option<Arc<Online>>) -> Self {
+        self.online = online.filter(|o| o.enabled());
+        self
+    }
+
+    /// The online enrichers, when enabled.
+    pub fn online(&self) -> Option<&Arc<Online>> {
+        self.online.as_ref()
     }
 
     pub fn geo(&self) -> &Geo {
@@ -92,9 +106,13 @@ impl IntelKnowledge {
     }
 
     /// The short text about an IP shown next to evidence in `alerts.log` (Slips shows AS,
-    /// rDNS and SNI there): `AS15169 Google LLC, US, SNI: www.google.com`, the parts that
-    /// are known, in that order; threat intelligence and TOR are added when they apply.
-    /// `None` when nothing is known. Pass the SNI the caller saw for this IP, if any.
+    /// rDNS and SNI there): `AS15169 Google LLC, US, rDNS: dns.google, SNI: www.google.com`,
+    /// the parts that are known, in that order; organisation, threat intelligence, TOR and
+    /// VirusTotal scores are added when they apply. `None` when nothing is known. Pass the
+    /// SNI the caller saw for this IP, if any.
+    ///
+    /// With online lookups, rDNS and VirusTotal come from their cache: an IP not asked
+    /// about yet is queued and shows them on a later call (never waits).
     pub fn enrichment(&self, ip: IpAddr, sni: Option<&str>) -> Option<String> {
         let mut parts: Vec<String> = Vec::new();
         if let Some((asn, org)) = self.geo.asn(ip) {
@@ -105,6 +123,9 @@ impl IntelKnowledge {
         }
         if let Some(c) = self.geo.country(ip) {
             parts.push(c.to_string());
+        }
+        if let Some(name) = self.online.as_ref().and_then(|o| o.reverse_dns(ip)) {
+            parts.push(format!("rDNS: {name}"));
         }
         if let Some(org) = self.orgs.ip_org(ip, Some(&*self.geo as &dyn AsnSource)) {
             parts.push(format!("organization: {}", org.name()));
@@ -117,6 +138,9 @@ impl IntelKnowledge {
         }
         if let Some(i) = self.intel.ip(ip) {
             parts.push(format!("blacklisted in {}", i.source));
+        }
+        if let Some(vt) = self.online.as_ref().and_then(|o| o.vt_score(ip)) {
+            parts.push(vt.to_string());
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }
@@ -137,6 +161,15 @@ impl Knowledge for IntelKnowledge {
     }
     fn intel(&self) -> Option<&dyn IocLookup> {
         Some(&*self.intel)
+    }
+    fn domain_age_days(&self, domain: &str) -> Option<u32> {
+        self.online.as_ref()?.domain_age_days(domain)
+    }
+    fn online_lookups(&self) -> bool {
+        self.online.is_some()
+    }
+    fn file_hash_verdict(&self, hash: &str) -> Option<slips_detectors::knowledge::FileVerdict> {
+        self.online.as_ref()?.file_verdict(hash)
     }
 }
 

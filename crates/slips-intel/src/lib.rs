@@ -34,6 +34,7 @@ pub mod feeds;
 pub mod geo;
 pub mod ioc;
 pub mod knowledge;
+pub mod online;
 pub mod orgs;
 pub mod oui;
 pub mod ranges;
@@ -45,6 +46,7 @@ pub use db::{DbCounts, IntelDb, IntelDbBuilder, SharedIntel};
 pub use feeds::{FeedLocation, FeedSpec, ListKind};
 pub use geo::Geo;
 pub use knowledge::IntelKnowledge;
+pub use online::{Online, OnlineOptions, VtScore};
 pub use remote::{Downloader, FetchOutcome, Refresher};
 pub use text::{Problem, Problems};
 pub use whitelist::Whitelist;
@@ -80,6 +82,8 @@ pub struct LoadOptions {
     pub start_refresher: bool,
     /// Bound of one download (default 60 s).
     pub download_timeout: Duration,
+    /// Start the online enrichers when `enrichment.online_lookups` is on. Default true.
+    pub start_online: bool,
 }
 
 impl Default for LoadOptions {
@@ -87,6 +91,7 @@ impl Default for LoadOptions {
         LoadOptions {
             start_refresher: true,
             download_timeout: Duration::from_secs(60),
+            start_online: true,
         }
     }
 }
@@ -423,13 +428,20 @@ impl Intel {
             None
         };
 
-        let knowledge = Arc::new(IntelKnowledge::new(
-            Arc::clone(&intel),
-            Arc::clone(&geo),
-            orgs,
-            vendors,
-            tor,
-        ));
+        // Online enrichers (off unless enrichment.online_lookups): their threads start
+        // here and answer in the background.
+        let online = if opts.start_online {
+            OnlineOptions::from_config(cfg, base_dir).map(|o| Arc::new(Online::start(o)))
+        } else {
+            None
+        };
+        if let Some(o) = &online {
+            tracing::info!("online lookups enabled: {o:?}");
+        }
+        let knowledge = Arc::new(
+            IntelKnowledge::new(Arc::clone(&intel), Arc::clone(&geo), orgs, vendors, tor)
+                .with_online(online),
+        );
 
         for pr in problems.kept.iter().take(20) {
             tracing::warn!("skipped: {pr}");

@@ -31,6 +31,7 @@ fn no_refresher() -> LoadOptions {
     LoadOptions {
         start_refresher: false,
         download_timeout: Duration::from_secs(5),
+        ..LoadOptions::default()
     }
 }
 
@@ -131,6 +132,7 @@ fn background_refresher_swaps_without_blocking_load() {
         LoadOptions {
             start_refresher: true,
             download_timeout: Duration::from_secs(5),
+            ..LoadOptions::default()
         },
     )
     .unwrap();

@@ -203,6 +203,7 @@ impl Anonymizer {
             Record::Tunnel(r) => ep(&mut r.id, self),
             Record::Ftp(r) => ep(&mut r.id, self),
             Record::Login(r) => ep(&mut r.id, self),
+            Record::Intel(r) => ep(&mut r.id, self),
             Record::Notice(r) => {
                 ep(&mut r.id, self);
                 if let Some(ip) = &mut r.src {

@@ -7,8 +7,8 @@
 use crate::error::{LineError, ValueError};
 use crate::value::Value;
 use slips_core::{
-    Arp, ArpOp, Conn, ConnState, Dhcp, Dns, Endpoints, Files, Ftp, Http, Login, Notice, Proto,
-    Record, Signature, Smtp, Software, Ssh, Ssl, Str, Timestamp, Tunnel, Weird, X509,
+    Arp, ArpOp, Conn, ConnState, Dhcp, Dns, Endpoints, Files, Ftp, Http, Intel, Login, Notice,
+    Proto, Record, Signature, Smtp, Software, Ssh, Ssl, Str, Timestamp, Tunnel, Weird, X509,
 };
 use std::net::IpAddr;
 
@@ -131,6 +131,10 @@ macro_rules! with_kind {
             }
             RK::Signature => {
                 type $k = SignatureK;
+                $body
+            }
+            RK::Intel => {
+                type $k = IntelK;
                 $body
             }
         }
@@ -399,6 +403,7 @@ fields!(SslF {
     Ja3 = "ja3",
     Ja3s = "ja3s",
     IsDoh = "is_DoH" | "is_doh",
+    Ja4 = "ja4",
 });
 
 /// Fingerprint chains, which win over file-id chains when both are present.
@@ -439,6 +444,7 @@ impl Kind for SslK {
             SslF::Ja3 => r.ja3 = v.text()?,
             SslF::Ja3s => r.ja3s = v.text()?,
             SslF::IsDoh => r.is_doh = v.boolean()?,
+            SslF::Ja4 => r.ja4 = v.text()?,
         }
         Ok(())
     }
@@ -1156,6 +1162,56 @@ impl Kind for SignatureK {
     fn finish(mut b: Self::B) -> Result<Record, LineError> {
         b.r.ts = b.ts()?;
         Ok(Record::Signature(Box::new(b.r)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// intel (Zeek's intelligence framework)
+
+fields!(IntelF {
+    Ts = "ts",
+    Uid = "uid",
+    OrigH = "id.orig_h",
+    OrigP = "id.orig_p",
+    RespH = "id.resp_h",
+    RespP = "id.resp_p",
+    Indicator = "seen.indicator",
+    IndicatorType = "seen.indicator_type",
+    Where = "seen.where",
+    Node = "seen.node",
+    Matched = "matched",
+    Sources = "sources",
+});
+
+pub(crate) struct IntelK;
+
+impl Kind for IntelK {
+    type F = IntelF;
+    type B = B<Intel>;
+
+    fn set<V: Value>(b: &mut Self::B, f: IntelF, v: &V) -> Result<(), ValueError> {
+        let r = &mut b.r;
+        match f {
+            IntelF::Ts => b.ts = v.time()?,
+            IntelF::Uid => r.uid = v.text()?,
+            IntelF::OrigH => b.ep.saddr = v.ip()?,
+            IntelF::OrigP => b.ep.sport = v.u16()?,
+            IntelF::RespH => b.ep.daddr = v.ip()?,
+            IntelF::RespP => b.ep.dport = v.u16()?,
+            IntelF::Indicator => r.indicator = v.text_or_empty()?,
+            IntelF::IndicatorType => r.indicator_type = v.text()?,
+            IntelF::Where => r.seen_where = v.text()?,
+            IntelF::Node => r.node = v.text()?,
+            IntelF::Matched => r.matched = v.texts()?,
+            IntelF::Sources => r.sources = v.texts()?,
+        }
+        Ok(())
+    }
+
+    fn finish(mut b: Self::B) -> Result<Record, LineError> {
+        b.r.ts = b.ts()?;
+        b.r.id = b.ep.build();
+        Ok(Record::Intel(Box::new(b.r)))
     }
 }
 

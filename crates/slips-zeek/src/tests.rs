@@ -281,6 +281,11 @@ fn kind_ssl() {
                 Some("\"e7d705a3286e19ea42f587b344ee6865\""),
             ),
             ("is_DoH", "T", Some("true")),
+            (
+                "ja4",
+                "t13d1516h2_8daaf6152771_e5627efa2ab1",
+                Some("\"t13d1516h2_8daaf6152771_e5627efa2ab1\""),
+            ),
         ],
     );
     let Record::Ssl(s) = parse_both(RecordKind::Ssl, &f) else {
@@ -309,6 +314,10 @@ fn kind_ssl() {
     assert_eq!(s.ja3.as_deref(), Some("6734f37431670b3ab4292b8f60f29984"));
     assert_eq!(s.ja3s.as_deref(), Some("e7d705a3286e19ea42f587b344ee6865"));
     assert_eq!(s.is_doh, Some(true));
+    assert_eq!(
+        s.ja4.as_deref(),
+        Some("t13d1516h2_8daaf6152771_e5627efa2ab1")
+    );
 }
 
 #[test]
@@ -1458,4 +1467,91 @@ fn random_files_never_panic() {
         assert_eq!(n, s.records);
         assert_eq!(s.lines, s.records + s.malformed + s.skipped);
     }
+}
+
+#[test]
+fn kind_intel() {
+    let f: Vec<Field> = vec![
+        TS,
+        UID,
+        ("id.orig_h", "10.0.2.15", Some("\"10.0.2.15\"")),
+        ("id.orig_p", "49158", Some("49158")),
+        ("id.resp_h", "198.51.100.7", Some("\"198.51.100.7\"")),
+        ("id.resp_p", "80", Some("80")),
+        ("seen.indicator", "198.51.100.7", Some("\"198.51.100.7\"")),
+        (
+            "seen.indicator_type",
+            "Intel::ADDR",
+            Some("\"Intel::ADDR\""),
+        ),
+        ("seen.where", "Conn::IN_RESP", Some("\"Conn::IN_RESP\"")),
+        ("seen.node", "zeek", Some("\"zeek\"")),
+        ("matched", "Intel::ADDR", Some("[\"Intel::ADDR\"]")),
+        (
+            "sources",
+            "abuse.ch feodo,my list",
+            Some("[\"abuse.ch feodo\",\"my list\"]"),
+        ),
+    ];
+    let Record::Intel(x) = parse_both(RecordKind::Intel, &f) else {
+        panic!()
+    };
+    assert_eq!(
+        *x,
+        slips_core::Intel {
+            ts: x.ts,
+            uid: Some(x.uid.clone().unwrap()),
+            id: Some(slips_core::Endpoints {
+                saddr: ip("10.0.2.15"),
+                sport: 49158,
+                daddr: ip("198.51.100.7"),
+                dport: 80,
+            }),
+            indicator: "198.51.100.7".into(),
+            indicator_type: Some("Intel::ADDR".into()),
+            seen_where: Some("Conn::IN_RESP".into()),
+            node: Some("zeek".into()),
+            matched: vec!["Intel::ADDR".into()],
+            sources: vec!["abuse.ch feodo".into(), "my list".into()],
+        }
+    );
+    assert_eq!(RecordKind::from_log_name("intel"), Some(RecordKind::Intel));
+    assert_eq!(x.ts, slips_core::Timestamp::from_secs(1601998366.785668));
+}
+
+#[test]
+fn intel_log_in_a_folder() {
+    // An intel.log from Zeek (file hit without connection endpoints) next to a conn.log.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "intel.log",
+        b"#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tintel\n\
+#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tseen.indicator\tseen.indicator_type\tseen.where\tseen.node\tmatched\tsources\n\
+#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tenum\tenum\tstring\tset[enum]\tset[string]\n\
+1320279566.452687\tCHhAvVGS1DHFjwGM9\t10.0.0.1\t49285\t198.51.100.7\t80\tevil.example.com\tIntel::DOMAIN\tHTTP::IN_HOST_HEADER\tzeek\tIntel::DOMAIN\tsource1\n\
+1320279567.000000\t-\t-\t-\t-\t-\t44d88612fea8a8f36de82e1278abb02f\tIntel::FILE_HASH\tFiles::IN_HASH\tzeek\tIntel::FILE_HASH\t(empty)\n",
+    );
+    let mut r = ZeekReader::open(dir.path()).unwrap();
+    let recs: Vec<_> = r.by_ref().collect();
+    assert_eq!(recs.len(), 2);
+    let Record::Intel(a) = &recs[0].record else {
+        panic!("{:?}", recs[0])
+    };
+    assert_eq!(a.indicator, "evil.example.com");
+    assert_eq!(a.uid.as_deref(), Some("CHhAvVGS1DHFjwGM9"));
+    assert_eq!(a.seen_where.as_deref(), Some("HTTP::IN_HOST_HEADER"));
+    assert_eq!(a.sources, vec![slips_core::Str::from("source1")]);
+    assert_eq!(
+        recs[0].record.hosts(),
+        (Some(ip("10.0.0.1")), Some(ip("198.51.100.7")))
+    );
+    let Record::Intel(b) = &recs[1].record else {
+        panic!()
+    };
+    assert_eq!(b.uid, None);
+    assert_eq!(b.id, None);
+    assert!(b.sources.is_empty());
+    assert_eq!(b.indicator_type.as_deref(), Some("Intel::FILE_HASH"));
+    assert_eq!(r.stats().total.malformed, 0);
 }
