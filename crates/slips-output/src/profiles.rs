@@ -54,7 +54,26 @@ impl ProfileFiles {
         }
     }
 
-    /// (Re)writes the file of one profile-window and returns its path.
+    /// Writes the file of a closed profile-window once (a plain write: nobody reads a closed
+    /// window's file while it is written, and file input closes many windows) and returns
+    /// its path. Use [`ProfileFiles::write_window`] for files that are rewritten.
+    pub fn write_closed_window(&self, w: &WindowSummary) -> Result<PathBuf> {
+        let dir = profile_dir(&self.out_dir, w.profile);
+        let path = dir.join(window_file_name(&w.window));
+        let text = render_window(w);
+        match std::fs::write(&path, text.as_bytes()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&dir).map_err(OutputError::io("create directory", &dir))?;
+                std::fs::write(&path, text.as_bytes()).map_err(OutputError::io("write", &path))?;
+            }
+            Err(e) => return Err(OutputError::io("write", &path)(e)),
+        }
+        Ok(path)
+    }
+
+    /// (Re)writes the file of one profile-window atomically (live refresh) and returns its
+    /// path.
     pub fn write_window(&self, w: &WindowSummary) -> Result<PathBuf> {
         let path = profile_dir(&self.out_dir, w.profile).join(window_file_name(&w.window));
         write_atomic(&path, render_window(w).as_bytes())?;

@@ -167,7 +167,7 @@ impl Sinks {
                 }
                 Event::WindowClosed(w) => {
                     if let Some(p) = &self.profiles {
-                        p.write_window(&w)?;
+                        p.write_closed_window(&w)?;
                     }
                     if let Some(l) = self.letters.as_mut() {
                         let mut rows = String::new();
