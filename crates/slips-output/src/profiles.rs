@@ -417,6 +417,19 @@ Was requested to block in this time window: True
 ";
 
     #[test]
+    fn closed_window_file_equals_the_atomic_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = ProfileFiles::new(dir.path());
+        let w = summary();
+        let closed = files.write_closed_window(&w).unwrap();
+        let text = std::fs::read_to_string(&closed).unwrap();
+        assert_eq!(text, render_window(&w));
+        let again = files.write_window(&w).unwrap();
+        assert_eq!(again, closed);
+        assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
+    }
+
+    #[test]
     fn golden_window_file_and_rewrite() {
         let dir = tempfile::tempdir().unwrap();
         let files = ProfileFiles::new(dir.path());
