@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages slips needs to build and test (idempotent: only what is
 # missing). Build: a C compiler and libpcap-dev (live capture, -i). Tests: nfdump and argus
-# (flow-source tests), ieee-data (MAC vendors), tshark (packet-engine cross-check), iproute2
-# and curl (live capture test in a network namespace).
+# (flow-source tests), ieee-data (MAC vendors), tshark and suricata (packet-engine
+# cross-checks), iproute2 and curl (live capture test in a network namespace).
 set -euo pipefail
 
 need_apt=()
@@ -23,5 +23,24 @@ if ((${#need_apt[@]})); then
     [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# Suricata (packet-engine cross-check, --engine suricata) is only in bookworm-backports.
+if [ "${1:-}" = "--test" ] && ! command -v suricata >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
+    if [ "$codename" = bookworm ]; then
+        src=/etc/apt/sources.list.d/backports.sources
+        if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+            echo "adding bookworm-backports ($src) for suricata"
+            printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+                $sudo tee "$src" >/dev/null
+        fi
+        echo "installing: suricata (bookworm-backports)"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -t bookworm-backports suricata >/dev/null
+    else
+        echo "suricata not installed (bookworm-backports only); its cross-check test will skip" >&2
+    fi
 fi
 command -v cargo >/dev/null 2>&1 || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }

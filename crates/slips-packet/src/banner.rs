@@ -10,63 +10,7 @@ pub fn looks_like_ssh(d: &[u8]) -> bool {
     d.starts_with(b"SSH-")
 }
 
-/// SSH state of a connection: the two banners.
-#[derive(Default, Debug)]
-pub struct SshConn {
-    pub client: Option<Str>,
-    pub server: Option<Str>,
-    cbuf: Vec<u8>,
-    sbuf: Vec<u8>,
-    /// Encrypted/binary packets seen after the banners, per direction (for the auth
-    /// heuristic).
-    pub client_pkts: u32,
-    pub server_pkts: u32,
-}
-
-impl SshConn {
-    pub fn data(&mut self, from_client: bool, d: &[u8]) {
-        let (slot, buf) = if from_client {
-            (&mut self.client, &mut self.cbuf)
-        } else {
-            (&mut self.server, &mut self.sbuf)
-        };
-        if slot.is_some() {
-            if from_client {
-                self.client_pkts += 1;
-            } else {
-                self.server_pkts += 1;
-            }
-            return;
-        }
-        let room = MAX_LINE.saturating_sub(buf.len());
-        buf.extend_from_slice(&d[..d.len().min(room)]);
-        // Lines before the banner are allowed (RFC 4253 §4.2).
-        while let Some(p) = buf.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = buf.drain(..=p).collect();
-            let line = line.strip_suffix(b"\n").unwrap_or(&line);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.starts_with(b"SSH-") {
-                *slot = Some(Str::from(String::from_utf8_lossy(line)));
-                buf.clear();
-                return;
-            }
-        }
-        if buf.len() >= MAX_LINE {
-            buf.clear();
-        }
-    }
-
-    /// Protocol version from the banners (`SSH-2.0-…` → 2; `SSH-1.99` → 2).
-    pub fn version(&self) -> Option<u32> {
-        let b = self.server.as_deref().or(self.client.as_deref())?;
-        let v = b.strip_prefix("SSH-")?.split('-').next()?;
-        Some(if v == "1.99" || v.starts_with('2') {
-            2
-        } else {
-            1
-        })
-    }
-}
+pub use crate::ssh::SshConn;
 
 /// The software part of an SSH banner (`SSH-2.0-OpenSSH_8.2p1 Ubuntu` → `OpenSSH_8.2p1 Ubuntu`).
 pub fn ssh_software(banner: &str) -> &str {
@@ -223,6 +167,10 @@ mod tests {
         assert_eq!(s.server.as_deref(), Some("SSH-2.0-dropbear_2019.78"));
         assert_eq!(s.client.as_deref(), Some("SSH-2.0-libssh_0.9"));
         assert_eq!(s.version(), Some(2));
+        // Lines before the banner are skipped.
+        let mut s = SshConn::default();
+        s.data(false, b"hello\r\nSSH-2.0-x\r\n");
+        assert_eq!(s.server.as_deref(), Some("SSH-2.0-x"));
         let mut m = SmtpConn::default();
         m.data(false, b"220 mx ESMTP\r\n");
         m.data(true, b"EHLO box\r\nAUTH LOGIN\r\n");

@@ -23,6 +23,10 @@ pub struct DnsMsg {
     pub qclass: Option<u16>,
     pub answers: Vec<Str>,
     pub ttls: Vec<f64>,
+    /// Owner name of the first answer (Zeek's `query` of a reply seen without its query).
+    pub answer_name: Option<Str>,
+    /// Questions in the message.
+    pub questions: u16,
     /// The whole message parsed with no bytes left over (a strong sign it is DNS).
     pub exact: bool,
 }
@@ -55,16 +59,17 @@ pub fn parse(m: &[u8]) -> Option<DnsMsg> {
         ..Default::default()
     };
     let mut off = 12;
-    for i in 0..qd {
+    msg.questions = qd;
+    // Zeek raises one `dns_request` per question and its dns script overwrites the record's
+    // query, qtype and qclass each time: one dns record per message, with the last question.
+    for _ in 0..qd {
         let (name, next) = read_name(m, off)?;
         let qtype = be16(m, next)?;
         let qclass = be16(m, next + 2)?;
         off = next + 4;
-        if i == 0 {
-            msg.query = Some(name);
-            msg.qtype = Some(qtype);
-            msg.qclass = Some(qclass);
-        }
+        msg.query = Some(name);
+        msg.qtype = Some(qtype);
+        msg.qclass = Some(qclass);
     }
     if qd == 0 && !msg.is_response {
         return None;
@@ -81,7 +86,9 @@ pub fn parse(m: &[u8]) -> Option<DnsMsg> {
         if msg.answers.len() >= MAX_ANSWERS {
             continue;
         }
-        let _ = name;
+        if msg.answer_name.is_none() {
+            msg.answer_name = Some(name);
+        }
         if let Some(a) = render_rdata(m, rtype, rd_start, rdata) {
             msg.answers.push(a);
             msg.ttls.push(f64::from(ttl));
@@ -300,12 +307,39 @@ mod tests {
                     "TXT 8 hi there".into()
                 ],
                 ttls: vec![300.0, 60.0, 5.0],
+                answer_name: Some("example.com".into()),
+                questions: 1,
                 exact: true,
             }
         );
         for n in 0..r.len() {
             let _ = parse(&r[..n]);
         }
+    }
+
+    #[test]
+    fn several_questions_keep_the_last_as_zeek() {
+        // Two questions: a.example (A) then B.Example (AAAA, lower-cased).
+        let mut m = query(7, "a.example", 1);
+        m[5] = 2;
+        for l in ["B", "Example"] {
+            m.push(l.len() as u8);
+            m.extend_from_slice(l.as_bytes());
+        }
+        m.extend_from_slice(&[0, 0, 28, 0, 1]);
+        let d = parse(&m).unwrap();
+        assert_eq!(
+            d,
+            DnsMsg {
+                id: 7,
+                query: Some("b.example".into()),
+                qtype: Some(28),
+                qclass: Some(1),
+                questions: 2,
+                exact: true,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]

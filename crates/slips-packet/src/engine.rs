@@ -14,7 +14,7 @@ use compact_str::format_compact;
 use foldhash::{HashMap, HashSet};
 use slips_core::{
     Arp, ConnState, Dhcp, Dns, Endpoints, Files, Http, Mac, Proto, Record, Smtp, Software, Ssh,
-    Ssl, Str, Timestamp, Tunnel, Weird,
+    Ssl, Str, Timestamp, Tunnel, Weird, X509,
 };
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -169,7 +169,7 @@ impl App {
         match self {
             App::Off | App::Dhcp => false,
             App::Tls(t) => !t.finished(),
-            App::Ssh(s) => s.client.is_none() || s.server.is_none(),
+            App::Ssh(s) => s.wants_data(),
             _ => true,
         }
     }
@@ -192,7 +192,7 @@ struct Conn {
     last: f64,
     o: Ep,
     r: Ep,
-    history: String,
+    history: Str,
     hist_mask: u32,
     orig_mac: Option<Mac>,
     resp_mac: Option<Mac>,
@@ -446,16 +446,28 @@ fn mix(mut z: u64) -> u64 {
 
 const B62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// A Zeek-like id: the prefix and 17 base62 digits derived from (seed, counter).
+/// A Zeek-like id: the prefix and 17 base62 digits derived from (seed, counter): the
+/// 128-bit value `mix(seed ^ mix(n)) << 64 | mix(n ^ 0xa5a5a5a5)` written in base 62, least
+/// significant digit first.
 fn make_uid(prefix: char, seed: u64, n: u64) -> Str {
-    let mut v = (u128::from(mix(seed ^ mix(n))) << 64) | u128::from(mix(n ^ 0xa5a5_a5a5));
-    let mut s = Str::default();
-    s.push(prefix);
-    for _ in 0..17 {
-        s.push(B62[(v % 62) as usize] as char);
-        v /= 62;
+    // The 128-bit value as four 32-bit limbs, most significant first; dividing limb by limb
+    // by 62 keeps every step in u64 (no 128-bit division).
+    let hi = mix(seed ^ mix(n));
+    let lo = mix(n ^ 0xa5a5_a5a5);
+    let mut limbs = [hi >> 32, hi & 0xffff_ffff, lo >> 32, lo & 0xffff_ffff];
+    let mut out = [0u8; 18];
+    out[0] = prefix as u8;
+    for d in out.iter_mut().skip(1) {
+        let mut rem = 0u64;
+        for l in limbs.iter_mut() {
+            let cur = (rem << 32) | *l;
+            *l = cur / 62;
+            rem = cur % 62;
+        }
+        *d = B62[rem as usize];
     }
-    s
+    // Every byte is ASCII (the prefix and base62 digits).
+    Str::from(std::str::from_utf8(&out).unwrap_or_default())
 }
 
 impl PacketEngine {
@@ -762,25 +774,28 @@ impl PacketEngine {
         }
     }
 
-    /// Finds or creates the connection of a packet. Returns (key, packet is from originator).
+    /// Takes the connection of a packet out of the table, or creates it (`flip` says whether
+    /// a new one is oriented against the packet). Returns it with "the packet is from the
+    /// originator"; the caller puts it back with `self.flows.insert(key, c)`. One hash lookup
+    /// for a known flow (the remove) plus the insert.
     #[allow(clippy::too_many_arguments)]
-    fn lookup(
+    fn take_conn(
         &mut self,
         ts: f64,
-        proto: u8,
+        key: Key,
         src: IpAddr,
         sp: u16,
         dst: IpAddr,
         dp: u16,
         smac: Option<Mac>,
         dmac: Option<Mac>,
-        flip: bool,
-    ) -> (Key, bool) {
-        let key = Key::new(proto, src, sp, dst, dp);
-        if let Some(c) = self.flows.get(&key) {
+        flip: impl FnOnce() -> bool,
+    ) -> (Box<Conn>, bool) {
+        if let Some(c) = self.flows.remove(&key) {
             let from_orig = c.orig == (src, sp);
-            return (key, from_orig);
+            return (c, from_orig);
         }
+        let flip = flip();
         if self.flows.len() >= self.cfg.max_flows {
             self.evict_one();
         }
@@ -795,14 +810,14 @@ impl PacketEngine {
         let mut c = Conn {
             id,
             uid,
-            proto,
+            proto: key.proto,
             orig,
             resp,
             start: ts,
             last: ts,
             o: Ep::default(),
             r: Ep::default(),
-            history: String::new(),
+            history: Str::default(),
             hist_mask: 0,
             orig_mac: om,
             resp_mac: rm,
@@ -813,15 +828,14 @@ impl PacketEngine {
                 App::Off
             },
         };
-        if flip && proto == 6 {
+        if flip && key.proto == 6 {
             c.history.push('^');
         }
         let timeout = self.timeout_of(&c);
         self.clock
             .heap
             .push(Reverse((micros(ts + timeout), id, key)));
-        self.flows.insert(key, Box::new(c));
-        (key, !flip)
+        (Box::new(c), !flip)
     }
 
     fn timeout_of(&self, c: &Conn) -> f64 {
@@ -895,26 +909,25 @@ impl PacketEngine {
         let key = Key::new(6, src, h.sport, dst, h.dport);
         // Connection reuse: a new SYN on a finished connection starts a new one.
         if syn && !ack {
-            if let Some(c) = self.flows.get(&key) {
+            let reuse = self.flows.get(&key).is_some_and(|c| {
                 let from_orig = c.orig == (src, h.sport);
-                if c.terminal() && (!from_orig || c.o.isn != Some(h.seq)) {
-                    if let Some(c) = self.flows.remove(&key) {
-                        self.emit_conn(*c);
-                    }
+                c.terminal() && (!from_orig || c.o.isn != Some(h.seq))
+            });
+            if reuse {
+                if let Some(c) = self.flows.remove(&key) {
+                    self.emit_conn(*c);
                 }
             }
         }
-        let flip = if self.flows.contains_key(&key) {
-            false
-        } else if syn {
-            ack
-        } else {
-            likely_server(h.sport) && !likely_server(h.dport)
+        let flip = || {
+            if syn {
+                ack
+            } else {
+                likely_server(h.sport) && !likely_server(h.dport)
+            }
         };
-        let (key, from_orig) = self.lookup(ts, 6, src, h.sport, dst, h.dport, smac, dmac, flip);
-        let Some(mut c) = self.flows.remove(&key) else {
-            return;
-        };
+        let (mut c, from_orig) =
+            self.take_conn(ts, key, src, h.sport, dst, h.dport, smac, dmac, flip);
         c.last = c.last.max(ts);
         let mut weirds: Vec<&'static str> = Vec::new();
         tcp_update(&mut c, from_orig, h, plen, ip_len, &mut weirds);
@@ -991,13 +1004,22 @@ impl PacketEngine {
             }
             App::Tls(t) => {
                 t.data(from_orig, d);
+                if t.cert_ts.is_none() && !t.info.certs.is_empty() {
+                    t.cert_ts = Some(ts);
+                }
                 if t.saw_client_hello {
                     c.add_service("ssl");
                 }
             }
             App::Ssh(s) => {
+                if c.o.stream.missed + c.r.stream.missed > 0 {
+                    s.had_gap = true;
+                }
                 s.data(from_orig, d);
                 if s.client.is_some() || s.server.is_some() {
+                    if s.ts.is_none() {
+                        s.ts = Some(ts);
+                    }
                     c.add_service("ssh");
                 }
             }
@@ -1079,19 +1101,15 @@ impl PacketEngine {
         udp_payload: Option<&[u8]>,
     ) {
         let key = Key::new(proto, src, sp, dst, dp);
-        let flip = !self.flows.contains_key(&key)
-            && match proto {
-                17 => likely_server(sp) && !likely_server(dp),
-                // ICMP replies seen first: the requester is the originator.
-                _ => {
-                    let v6 = proto == 58;
-                    decode::icmp_counterpart(v6, sp as u8).is_some_and(|(_, req)| !req)
-                }
-            };
-        let (key, from_orig) = self.lookup(ts, proto, src, sp, dst, dp, smac, dmac, flip);
-        let Some(mut c) = self.flows.remove(&key) else {
-            return;
+        let flip = || match proto {
+            17 => likely_server(sp) && !likely_server(dp),
+            // ICMP replies seen first: the requester is the originator.
+            _ => {
+                let v6 = proto == 58;
+                decode::icmp_counterpart(v6, sp as u8).is_some_and(|(_, req)| !req)
+            }
         };
+        let (mut c, from_orig) = self.take_conn(ts, key, src, sp, dst, dp, smac, dmac, flip);
         c.last = c.last.max(ts);
         {
             let ep = if from_orig { &mut c.o } else { &mut c.r };
@@ -1367,11 +1385,12 @@ impl PacketEngine {
             }
             App::Tls(t) => {
                 if t.saw_client_hello {
-                    self.emit_ssl(&c, id, &t.info);
+                    self.emit_ssl(&c, id, &t);
                 }
             }
             App::Ssh(s) => {
                 if s.client.is_some() || s.server.is_some() {
+                    let start = s.ts.unwrap_or(start);
                     if let Some(cl) = &s.client {
                         self.software(
                             start,
@@ -1390,17 +1409,24 @@ impl PacketEngine {
                             banner::ssh_software(sv),
                         );
                     }
+                    let alg = s.algorithms.clone().unwrap_or_default();
+                    let some = |x: Str| (!x.is_empty()).then_some(x);
                     let r = Ssh {
                         ts: ts_of(start),
                         uid: c.uid.clone(),
                         id: Some(id),
                         version: s.version(),
-                        auth_success: None,
-                        auth_attempts: None,
+                        auth_success: s.auth_success,
+                        auth_attempts: Some(s.auth_attempts),
                         direction: None,
                         client: s.client.clone(),
                         server: s.server.clone(),
-                        ..Default::default()
+                        cipher_alg: some(alg.cipher),
+                        mac_alg: some(alg.mac),
+                        compression_alg: some(alg.compression),
+                        kex_alg: some(alg.kex),
+                        host_key_alg: some(alg.host_key),
+                        host_key: s.host_key.clone(),
                     };
                     self.emit(Record::Ssh(Box::new(r)));
                 }
@@ -1440,7 +1466,14 @@ impl PacketEngine {
         let service = if c.services.is_empty() {
             None
         } else {
-            Some(Str::from(c.services.join(",")))
+            let mut s = Str::default();
+            for (i, x) in c.services.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str(x);
+            }
+            Some(s)
         };
         let rec = slips_core::Conn {
             ts: ts_of(c.start),
@@ -1455,7 +1488,7 @@ impl PacketEngine {
             sbytes,
             dbytes,
             state,
-            history: Str::from(c.history.as_str()),
+            history: std::mem::take(&mut c.history),
             spkts: c.o.pkts,
             dpkts: c.r.pkts,
             sip_bytes: c.o.ip_bytes,
@@ -1468,16 +1501,71 @@ impl PacketEngine {
         self.emit(Record::Conn(rec));
     }
 
-    fn emit_ssl(&mut self, c: &Conn, id: Endpoints, i: &tls::TlsInfo) {
+    /// The ssl record and, as Zeek does, one files and one x509 record per server
+    /// certificate (file ids in `cert_chain`, as Zeek's `cert_chain_fuids`).
+    fn emit_ssl(&mut self, c: &Conn, id: Endpoints, t: &TlsConn) {
+        let i = &t.info;
         let now = c.start;
-        let validation = match (i.not_before, i.not_after) {
-            (Some(nb), _) if (now as i64) < nb => Some(Str::from("certificate is not yet valid")),
-            (_, Some(na)) if (now as i64) > na => Some(Str::from("certificate has expired")),
-            _ if i.subject.is_some() && i.subject == i.issuer && i.cert_fps.len() == 1 => {
+        let leaf = i.certs.first().and_then(|x| x.info.as_ref());
+        let validation = match leaf {
+            Some(l) if l.not_before.is_some_and(|nb| (now as i64) < nb) => {
+                Some(Str::from("certificate is not yet valid"))
+            }
+            Some(l) if l.not_after.is_some_and(|na| (now as i64) > na) => {
+                Some(Str::from("certificate has expired"))
+            }
+            Some(l) if l.subject == l.issuer && i.certs.len() == 1 => {
                 Some(Str::from("self signed certificate"))
             }
             _ => None,
         };
+        let cts = ts_of(t.cert_ts.unwrap_or(now));
+        let mut chain = Vec::with_capacity(i.certs.len());
+        for (n, cert) in i.certs.iter().enumerate() {
+            self.fuid_counter += 1;
+            let fuid = make_uid('F', self.cfg.uid_seed, self.fuid_counter);
+            let mime = if n == 0 {
+                "application/x-x509-user-cert"
+            } else {
+                "application/x-x509-ca-cert"
+            };
+            self.emit(Record::Files(Box::new(Files {
+                ts: cts,
+                fuid: fuid.clone(),
+                tx_hosts: vec![id.daddr],
+                rx_hosts: vec![id.saddr],
+                conn_uids: vec![c.uid.clone()],
+                source: Some(Str::from("SSL")),
+                analyzers: vec![Str::from("MD5"), Str::from("SHA1"), Str::from("X509")],
+                mime_type: Some(Str::from(mime)),
+                filename: None,
+                seen_bytes: cert.len,
+                total_bytes: None,
+                md5: Some(cert.md5.clone()),
+                sha1: Some(cert.sha1.clone()),
+                sha256: None,
+            })));
+            if let Some(x) = &cert.info {
+                self.emit(Record::X509(Box::new(X509 {
+                    ts: cts,
+                    id: fuid.clone(),
+                    version: x.version,
+                    serial: x.serial.clone(),
+                    subject: Some(x.subject.clone()),
+                    issuer: Some(x.issuer.clone()),
+                    not_valid_before: x.not_before.map(|v| Timestamp::from_secs(v as f64)),
+                    not_valid_after: x.not_after.map(|v| Timestamp::from_secs(v as f64)),
+                    key_alg: x.key_alg.clone(),
+                    sig_alg: x.sig_alg.clone(),
+                    key_type: x.key_type.clone(),
+                    key_length: x.key_length,
+                    san_dns: x.san_dns.clone(),
+                    san_ip: x.san_ip.clone(),
+                    basic_constraints_ca: x.basic_constraints_ca,
+                })));
+            }
+            chain.push(fuid);
+        }
         let r = Ssl {
             ts: ts_of(now),
             uid: c.uid.clone(),
@@ -1488,14 +1576,15 @@ impl PacketEngine {
             server_name: i.server_name.clone(),
             resumed: Some(i.resumed),
             established: Some(i.client_ccs && i.server_ccs || (i.client_app && i.server_app)),
-            cert_chain: i.cert_fps.clone(),
+            cert_chain: chain,
             client_cert_chain: Vec::new(),
-            subject: i.subject.clone(),
-            issuer: i.issuer.clone(),
+            subject: leaf.map(|l| l.subject.clone()),
+            issuer: leaf.map(|l| l.issuer.clone()),
             validation_status: validation,
             ja3: i.ja3.clone(),
             ja3s: i.ja3s.clone(),
             is_doh: None,
+            ja4: i.ja4.clone(),
         };
         self.emit(Record::Ssl(Box::new(r)));
     }
@@ -1528,6 +1617,8 @@ fn dns_record(
     q: Option<&DnsMsg>,
     resp: Option<(f64, &DnsMsg)>,
 ) -> Dns {
+    // A reply seen without its query: Zeek's dns script takes the query name from the first
+    // answer and leaves the question's type and class unset.
     let src = q.or(resp.map(|r| r.1));
     let mut r = Dns {
         ts: ts_of(ts),
@@ -1536,10 +1627,13 @@ fn dns_record(
         proto: Some(proto),
         trans_id: src.map(|m| u32::from(m.id)),
         rtt: None,
-        query: src.and_then(|m| m.query.clone()),
-        qclass_name: src.and_then(|m| m.qclass).map(dns::qclass_name),
-        qtype: src.and_then(|m| m.qtype),
-        qtype_name: src.and_then(|m| m.qtype).map(dns::qtype_name),
+        query: match q {
+            Some(q) => q.query.clone(),
+            None => resp.and_then(|r| r.1.answer_name.clone()),
+        },
+        qclass_name: q.and_then(|m| m.qclass).map(dns::qclass_name),
+        qtype: q.and_then(|m| m.qtype),
+        qtype_name: q.and_then(|m| m.qtype).map(dns::qtype_name),
         rcode: None,
         rcode_name: None,
         answers: Vec::new(),
@@ -1769,6 +1863,20 @@ fn tcp_update(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The uid digits are those of the 128-bit value in base 62.
+    #[test]
+    fn uids_are_base62_of_the_mixed_value() {
+        for (seed, n) in [(1u64, 0u64), (0x5eed_5eed, 12345), (u64::MAX, u64::MAX)] {
+            let mut v = (u128::from(mix(seed ^ mix(n))) << 64) | u128::from(mix(n ^ 0xa5a5_a5a5));
+            let mut want = String::from("C");
+            for _ in 0..17 {
+                want.push(B62[(v % 62) as usize] as char);
+                v /= 62;
+            }
+            assert_eq!(make_uid('C', seed, n), want);
+        }
+    }
 
     #[test]
     fn uids_are_deterministic_and_distinct() {

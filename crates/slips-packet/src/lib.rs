@@ -39,6 +39,8 @@ pub mod http;
 mod live;
 mod render;
 mod source;
+#[allow(missing_docs)]
+pub mod ssh;
 pub mod stream;
 mod suricata;
 #[allow(missing_docs)]

@@ -43,16 +43,17 @@ pub fn render(r: &Record) -> String {
         ),
         Record::Ssl(x) => write!(
             s,
-            "ssl {} {} {} ver={} cipher={} curve={} sni={} resumed={} est={} certs=[{}] subject={} issuer={} validation={} ja3={} ja3s={}",
+            "ssl {} {} {} ver={} cipher={} curve={} sni={} resumed={} est={} certs=[{}] subject={} issuer={} validation={} ja3={} ja3s={} ja4={}",
             x.ts, x.uid, ep(&x.id), o(&x.version), o(&x.cipher), o(&x.curve), o(&x.server_name),
             o(&x.resumed), o(&x.established), x.cert_chain.join(","), o(&x.subject),
-            o(&x.issuer), o(&x.validation_status), o(&x.ja3), o(&x.ja3s)
+            o(&x.issuer), o(&x.validation_status), o(&x.ja3), o(&x.ja3s), o(&x.ja4)
         ),
         Record::Ssh(x) => write!(
             s,
-            "ssh {} {} {} ver={} auth={} attempts={} client={} server={}",
+            "ssh {} {} {} ver={} auth={} attempts={} client={} server={} cipher={} mac={} comp={} kex={} hostkey_alg={} hostkey={}",
             x.ts, x.uid, ep(&x.id), o(&x.version), o(&x.auth_success), o(&x.auth_attempts),
-            o(&x.client), o(&x.server)
+            o(&x.client), o(&x.server), o(&x.cipher_alg), o(&x.mac_alg),
+            o(&x.compression_alg), o(&x.kex_alg), o(&x.host_key_alg), o(&x.host_key)
         ),
         Record::Dhcp(x) => write!(
             s,
@@ -94,6 +95,15 @@ pub fn render(r: &Record) -> String {
             "arp {} {:?} mac={}->{} {} -> {} hw={}->{}",
             x.ts, x.operation, o(&x.src_mac), o(&x.dst_mac), o(&x.saddr), o(&x.daddr),
             o(&x.src_hw), o(&x.dst_hw)
+        ),
+        Record::X509(x) => write!(
+            s,
+            "x509 {} {} ver={} serial={} subject={} issuer={} valid={}..{} key={}/{}/{} sig={} san_dns=[{}] san_ip=[{}] ca={}",
+            x.ts, x.id, o(&x.version), o(&x.serial), o(&x.subject), o(&x.issuer),
+            o(&x.not_valid_before), o(&x.not_valid_after), o(&x.key_alg), o(&x.key_type),
+            o(&x.key_length), o(&x.sig_alg), x.san_dns.join(","),
+            x.san_ip.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            o(&x.basic_constraints_ca)
         ),
         other => write!(s, "{other:?}"),
     };

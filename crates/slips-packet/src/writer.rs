@@ -224,7 +224,7 @@ fn row(r: &Record) -> Option<(&'static str, Row)> {
             row.push(("resumed", "bool", b(x.resumed)));
             row.push(("established", "bool", b(x.established)));
             row.push((
-                "cert_chain_fps",
+                "cert_chain_fuids",
                 "vector[string]",
                 if x.cert_chain.is_empty() {
                     V::Unset
@@ -233,7 +233,7 @@ fn row(r: &Record) -> Option<(&'static str, Row)> {
                 },
             ));
             row.push((
-                "client_cert_chain_fps",
+                "client_cert_chain_fuids",
                 "vector[string]",
                 if x.client_cert_chain.is_empty() {
                     V::Unset
@@ -246,6 +246,7 @@ fn row(r: &Record) -> Option<(&'static str, Row)> {
             row.push(("validation_status", "string", s(&x.validation_status)));
             row.push(("ja3", "string", s(&x.ja3)));
             row.push(("ja3s", "string", s(&x.ja3s)));
+            row.push(("ja4", "string", s(&x.ja4)));
             "ssl"
         }
         Record::Ssh(x) => {
@@ -258,6 +259,12 @@ fn row(r: &Record) -> Option<(&'static str, Row)> {
             row.push(("direction", "enum", s(&x.direction)));
             row.push(("client", "string", s(&x.client)));
             row.push(("server", "string", s(&x.server)));
+            row.push(("cipher_alg", "string", s(&x.cipher_alg)));
+            row.push(("mac_alg", "string", s(&x.mac_alg)));
+            row.push(("compression_alg", "string", s(&x.compression_alg)));
+            row.push(("kex_alg", "string", s(&x.kex_alg)));
+            row.push(("host_key_alg", "string", s(&x.host_key_alg)));
+            row.push(("host_key", "string", s(&x.host_key)));
             "ssh"
         }
         Record::Dhcp(x) => {
@@ -378,6 +385,48 @@ fn row(r: &Record) -> Option<(&'static str, Row)> {
                 x.dst_hw.map_or(V::Unset, |m| V::S(m.to_string())),
             ));
             "arp"
+        }
+        Record::X509(x) => {
+            row.push(("ts", "time", V::T(x.ts)));
+            row.push(("id", "string", V::S(x.id.to_string())));
+            row.push(("certificate.version", "count", n(x.version)));
+            row.push(("certificate.serial", "string", s(&x.serial)));
+            row.push(("certificate.subject", "string", s(&x.subject)));
+            row.push(("certificate.issuer", "string", s(&x.issuer)));
+            row.push((
+                "certificate.not_valid_before",
+                "time",
+                x.not_valid_before.map_or(V::Unset, V::T),
+            ));
+            row.push((
+                "certificate.not_valid_after",
+                "time",
+                x.not_valid_after.map_or(V::Unset, V::T),
+            ));
+            row.push(("certificate.key_alg", "string", s(&x.key_alg)));
+            row.push(("certificate.sig_alg", "string", s(&x.sig_alg)));
+            row.push(("certificate.key_type", "string", s(&x.key_type)));
+            row.push(("certificate.key_length", "count", n(x.key_length)));
+            row.push((
+                "san.dns",
+                "vector[string]",
+                if x.san_dns.is_empty() {
+                    V::Unset
+                } else {
+                    set(&x.san_dns)
+                },
+            ));
+            row.push((
+                "san.ip",
+                "vector[addr]",
+                if x.san_ip.is_empty() {
+                    V::Unset
+                } else {
+                    set(&x.san_ip)
+                },
+            ));
+            row.push(("basic_constraints.ca", "bool", b(x.basic_constraints_ca)));
+            "x509"
         }
         _ => return None,
     };

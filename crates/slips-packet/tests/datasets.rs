@@ -173,7 +173,8 @@ fn zeek_log_round_trip() {
     }
 }
 
-/// An HTTP exchange and a TLS ClientHello, for the round trip and the tshark cross-check.
+/// An HTTP exchange and a TLS handshake with server certificates, for the round trip and
+/// the tshark cross-check.
 fn synthetic_http_tls() -> common::Pcap {
     use common::*;
     let mut t = Tcp::new(([10, 0, 0, 1], 40100), ([10, 0, 0, 2], 80));
@@ -203,6 +204,8 @@ fn synthetic_http_tls() -> common::Pcap {
     t.send(1e9 + 1.02, true, ACK, b"");
     let hello = tls_hello("tls.example.net");
     t.send(1e9 + 1.03, true, PSH | ACK, &hello);
+    let server = server_hello_certificate(&[LEAF_DER, CA_DER]);
+    t.send(1e9 + 1.035, false, PSH | ACK, &server);
     t.send(1e9 + 1.04, false, RST | ACK, b"");
     pcap = t.pcap;
     pcap
@@ -249,6 +252,16 @@ fn tshark() -> bool {
 }
 
 fn tshark_fields(pcap: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    tshark_fields_at(pcap, filter, fields, "f")
+}
+
+/// `occurrence` is tshark's `-E occurrence=` (`f` first, `l` last).
+fn tshark_fields_at(
+    pcap: &Path,
+    filter: &str,
+    fields: &[&str],
+    occurrence: &str,
+) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
     cmd.arg("-r").arg(pcap).args([
         "-n",
@@ -257,7 +270,7 @@ fn tshark_fields(pcap: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>>
         "-E",
         "separator=\t",
         "-E",
-        "occurrence=f",
+        &format!("occurrence={occurrence}"),
     ]);
     if !filter.is_empty() {
         cmd.args(["-Y", filter]);
@@ -350,9 +363,11 @@ fn cross_check(pcap: &Path) {
             pcap.display()
         );
     }
-    // DNS query names.
+    // DNS query names: one record per query message with its last question (Zeek's dns
+    // script overwrites the query for each question). Replies seen without their query take
+    // the first answer's name and have no qtype; they are left out here.
     let theirs: BTreeSet<String> =
-        tshark_fields(pcap, "dns.flags.response == 0", &["dns.qry.name"])
+        tshark_fields_at(pcap, "dns.flags.response == 0", &["dns.qry.name"], "l")
             .into_iter()
             .filter_map(|r| r.into_iter().next())
             .filter(|s| !s.is_empty())
@@ -362,7 +377,10 @@ fn cross_check(pcap: &Path) {
         .iter()
         .filter_map(|r| {
             if let Record::Dns(d) = r {
-                d.query.as_ref().map(|q| q.to_string())
+                d.query
+                    .as_ref()
+                    .filter(|_| d.qtype.is_some())
+                    .map(|q| q.to_string())
             } else {
                 None
             }

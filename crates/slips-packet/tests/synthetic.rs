@@ -588,8 +588,198 @@ fn tls_client_hello_with_known_ja3() {
             ja3: Some("cdade4564509e127203896336f406ecb".into()),
             ja3s: None,
             is_doh: None,
+            // t, TLS 1.2 (no supported_versions), SNI, 2 ciphers and 4 extensions without
+            // GREASE, no ALPN; sha256("1301,c02f"), sha256("000a,000b,0017") (no signature
+            // algorithms, so no `_`).
+            ja4: Some("t12d020400_c1929292aa6b_1332affee883".into()),
         }
     );
+}
+
+#[test]
+fn tls_server_certificates_give_files_and_x509_records() {
+    let t0 = 1_800_000_000.0; // inside the leaf's validity (2026-11-28 .. 2029-03-02)
+    let mut t = Tcp::new((C, 40300), (S, 443));
+    t.send(t0, true, SYN, b"");
+    t.send(t0 + 0.01, false, SYN | ACK, b"");
+    t.send(t0 + 0.02, true, ACK, b"");
+    t.send(t0 + 0.03, true, PSH | ACK, &client_hello("www.example.com"));
+    let server = server_hello_certificate(&[LEAF_DER, CA_DER]);
+    let (a, b) = server.split_at(700);
+    t.send(t0 + 0.04, false, ACK, a);
+    t.send(t0 + 0.05, false, PSH | ACK, b);
+    t.send(
+        t0 + 0.06,
+        true,
+        PSH | ACK,
+        &[20, 3, 3, 0, 1, 1, 22, 3, 3, 0, 2, 0, 0],
+    );
+    t.send(
+        t0 + 0.07,
+        false,
+        PSH | ACK,
+        &[20, 3, 3, 0, 1, 1, 22, 3, 3, 0, 2, 0, 0],
+    );
+    t.send(t0 + 0.08, true, PSH | ACK, &[23, 3, 3, 0, 2, 0, 0]);
+    t.send(t0 + 0.09, false, PSH | ACK, &[23, 3, 3, 0, 2, 0, 0]);
+    t.send(t0 + 0.10, true, FIN | ACK, b"");
+    t.send(t0 + 0.11, false, FIN | ACK, b"");
+    t.send(t0 + 0.12, true, ACK, b"");
+    let r = run(t.pcap.buf);
+    let c = conns(&r).remove(0);
+    assert_eq!(
+        (c.service.as_deref(), c.state, c.history.as_str()),
+        (Some("ssl"), ConnState::SF, "ShADdFf")
+    );
+    let kinds: Vec<&str> = r
+        .iter()
+        .map(|x| match x {
+            Record::Files(_) => "files",
+            Record::X509(_) => "x509",
+            Record::Ssl(_) => "ssl",
+            Record::Conn(_) => "conn",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["files", "x509", "files", "x509", "ssl", "conn"]);
+    let (Record::Files(f1), Record::X509(x1), Record::Files(f2), Record::X509(x2), Record::Ssl(s)) =
+        (&r[0], &r[1], &r[2], &r[3], &r[4])
+    else {
+        panic!("{r:?}")
+    };
+    let cts = slips_core::Timestamp::from_secs(t0 + 0.05);
+    let ep = Endpoints {
+        saddr: ip(C),
+        sport: 40300,
+        daddr: ip(S),
+        dport: 443,
+    };
+    // sha1sum / md5sum of the DER files
+    assert_eq!(
+        **f1,
+        Files {
+            ts: cts,
+            fuid: f1.fuid.clone(),
+            tx_hosts: vec![ip(S)],
+            rx_hosts: vec![ip(C)],
+            conn_uids: vec![c.uid.clone()],
+            source: Some("SSL".into()),
+            analyzers: vec!["MD5".into(), "SHA1".into(), "X509".into()],
+            mime_type: Some("application/x-x509-user-cert".into()),
+            filename: None,
+            seen_bytes: 735,
+            total_bytes: None,
+            md5: Some("b54899b6d761221878f630aa497f4a38".into()),
+            sha1: Some("6eadd914af42495f94235f042779bc523a91721c".into()),
+            sha256: None,
+        }
+    );
+    assert_eq!(
+        (
+            f2.mime_type.as_deref(),
+            f2.seen_bytes,
+            f2.sha1.as_deref(),
+            f2.md5.as_deref()
+        ),
+        (
+            Some("application/x-x509-ca-cert"),
+            846,
+            Some("fc0530145b8b5741fd31e53dd3da04c6a4332fa4"),
+            Some("12a68f4516cad5ccb7e6c0f0f282208b")
+        )
+    );
+    assert!(f1.fuid.starts_with('F') && f1.fuid.len() == 18 && f1.fuid != f2.fuid);
+    assert_eq!(
+        **x1,
+        slips_core::X509 {
+            ts: cts,
+            id: f1.fuid.clone(),
+            version: Some(3),
+            serial: Some("F00D".into()),
+            subject: Some("CN=www.example.com,O=Example\\, Inc.,L=Prague,C=CZ".into()),
+            issuer: Some("CN=Slips Test CA,O=Slips Test,C=CZ".into()),
+            not_valid_before: Some(slips_core::Timestamp::from_secs(1_795_825_686.0)),
+            not_valid_after: Some(slips_core::Timestamp::from_secs(1_867_105_686.0)),
+            key_alg: Some("id-ecPublicKey".into()),
+            sig_alg: Some("sha256WithRSAEncryption".into()),
+            key_type: Some("ecdsa".into()),
+            key_length: Some(256),
+            san_dns: vec!["www.example.com".into(), "example.com".into()],
+            san_ip: vec![ip([192, 0, 2, 7]), "2001:db8::1".parse().unwrap()],
+            basic_constraints_ca: Some(false),
+        }
+    );
+    assert_eq!(
+        (
+            x2.id == f2.fuid,
+            x2.key_type.as_deref(),
+            x2.key_length,
+            x2.basic_constraints_ca
+        ),
+        (true, Some("rsa"), Some(2048), Some(true))
+    );
+    assert_eq!(
+        **s,
+        Ssl {
+            ts: slips_core::Timestamp::from_secs(t0),
+            uid: c.uid.clone(),
+            id: Some(ep),
+            version: Some("TLSv12".into()),
+            cipher: Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".into()),
+            curve: None,
+            server_name: Some("www.example.com".into()),
+            resumed: Some(false),
+            established: Some(true),
+            cert_chain: vec![f1.fuid.clone(), f2.fuid.clone()],
+            client_cert_chain: vec![],
+            subject: Some("CN=www.example.com,O=Example\\, Inc.,L=Prague,C=CZ".into()),
+            issuer: Some("CN=Slips Test CA,O=Slips Test,C=CZ".into()),
+            validation_status: None,
+            ja3: Some("cdade4564509e127203896336f406ecb".into()),
+            // md5("771,49199,65281")
+            ja3s: Some("fbe78c619e7ea20046131294ad087f05".into()),
+            is_doh: None,
+            ja4: Some("t12d020400_c1929292aa6b_1332affee883".into()),
+        }
+    );
+    // Validation against packet time; a lone self-issued certificate.
+    type Case<'a> = (f64, &'a [&'a [u8]], Option<&'a str>);
+    let cases: [Case; 4] = [
+        (
+            T0,
+            &[LEAF_DER, CA_DER],
+            Some("certificate is not yet valid"),
+        ),
+        (
+            1_900_000_000.0,
+            &[LEAF_DER],
+            Some("certificate has expired"),
+        ),
+        (t0, &[CA_DER], Some("self signed certificate")),
+        (t0, &[LEAF_DER], None),
+    ];
+    for (ts, certs, want) in cases {
+        let mut t = Tcp::new((C, 40301), (S, 443));
+        t.send(ts, true, SYN, b"");
+        t.send(ts + 0.01, false, SYN | ACK, b"");
+        t.send(ts + 0.02, true, ACK, b"");
+        t.send(ts + 0.03, true, PSH | ACK, &client_hello("a.example"));
+        t.send(
+            ts + 0.04,
+            false,
+            PSH | ACK,
+            &server_hello_certificate(certs),
+        );
+        let r = run(t.pcap.buf);
+        let s: Vec<_> = r
+            .iter()
+            .filter_map(|x| match x {
+                Record::Ssl(s) => Some(s.validation_status.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(s, vec![want.map(Into::into)], "{ts}");
+    }
 }
 
 #[test]

@@ -252,3 +252,111 @@ pub fn dns_answer(id: u16, name: &str, ip: [u8; 4], ttl: u32) -> Vec<u8> {
     m.extend_from_slice(&ip);
     m
 }
+
+/// A TLS 1.2 ServerHello record (cipher 0xc02f, renegotiation_info extension; JA3S string
+/// `771,49199,65281`) followed by a Certificate record with `certs` (DER, leaf first).
+pub fn server_hello_certificate(certs: &[&[u8]]) -> Vec<u8> {
+    fn record(hs_type: u8, body: &[u8]) -> Vec<u8> {
+        let mut hs = vec![hs_type, 0];
+        hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        hs.extend_from_slice(body);
+        let mut rec = vec![22, 3, 3];
+        rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+        rec.extend_from_slice(&hs);
+        rec
+    }
+    let mut sh = vec![3, 3];
+    sh.extend_from_slice(&[5u8; 32]);
+    sh.push(0);
+    sh.extend_from_slice(&[0xc0, 0x2f, 0]);
+    sh.extend_from_slice(&[0, 5, 0xff, 0x01, 0, 1, 0]);
+    let mut list = Vec::new();
+    for c in certs {
+        list.push(0);
+        list.extend_from_slice(&(c.len() as u16).to_be_bytes());
+        list.extend_from_slice(c);
+    }
+    let mut cert = vec![0];
+    cert.extend_from_slice(&(list.len() as u16).to_be_bytes());
+    cert.extend_from_slice(&list);
+    let mut out = record(2, &sh);
+    out.extend_from_slice(&record(11, &cert));
+    out
+}
+
+pub const LEAF_DER: &[u8] = include_bytes!("../data/ec-leaf.der");
+pub const CA_DER: &[u8] = include_bytes!("../data/rsa-ca.der");
+
+/// A browser-like ClientHello record: GREASE values, SNI, ALPN (h2, http/1.1),
+/// supported_versions (1.3, 1.2), signature algorithms and key share. JA4 (by hand from
+/// FoxIO's specification): `t13d1516h2_8daaf6152771_e5627efa2ab1`.
+pub fn browser_client_hello(sni: &str) -> Vec<u8> {
+    fn ext(t: u16, d: &[u8]) -> Vec<u8> {
+        let mut v = t.to_be_bytes().to_vec();
+        v.extend_from_slice(&(d.len() as u16).to_be_bytes());
+        v.extend_from_slice(d);
+        v
+    }
+    fn list16(v: &[u16]) -> Vec<u8> {
+        let mut o = ((v.len() * 2) as u16).to_be_bytes().to_vec();
+        for x in v {
+            o.extend_from_slice(&x.to_be_bytes());
+        }
+        o
+    }
+    let ciphers = [
+        0x3a3a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
+        0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
+    ];
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[0x42; 32]);
+    body.push(32);
+    body.extend_from_slice(&[0x43; 32]);
+    body.extend_from_slice(&list16(&ciphers));
+    body.extend_from_slice(&[1, 0]);
+    let n = sni.as_bytes();
+    let mut sni_d = ((n.len() + 3) as u16).to_be_bytes().to_vec();
+    sni_d.push(0);
+    sni_d.extend_from_slice(&(n.len() as u16).to_be_bytes());
+    sni_d.extend_from_slice(n);
+    let mut alpn = vec![0, 12, 2];
+    alpn.extend_from_slice(b"h2");
+    alpn.push(8);
+    alpn.extend_from_slice(b"http/1.1");
+    let mut key_share = vec![0, 38, 0, 29, 0, 32];
+    key_share.extend_from_slice(&[0x44; 32]);
+    let mut exts = ext(0x2a2a, &[]);
+    for t in [
+        0x001bu16, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d, 0x0005, 0x0023, 0x0012,
+        0x002b, 0xff01, 0x000b, 0x000a, 0x0015,
+    ] {
+        let d: Vec<u8> = match t {
+            0x0000 => sni_d.clone(),
+            0x0010 => alpn.clone(),
+            0x0033 => key_share.clone(),
+            0x002b => vec![6, 0x6a, 0x6a, 3, 4, 3, 3],
+            0x000d => list16(&[
+                0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
+            ]),
+            0x000a => list16(&[0x4a4a, 29, 23, 24]),
+            0x000b => vec![1, 0],
+            0x002d => vec![1, 1],
+            0x001b => vec![2, 0, 2],
+            0x0005 => vec![1, 0, 0, 0, 0],
+            0x4469 => vec![0, 3, 2, b'h', b'2'],
+            0xff01 => vec![0],
+            0x0015 => vec![0; 16],
+            _ => vec![],
+        };
+        exts.extend_from_slice(&ext(t, &d));
+    }
+    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    body.extend_from_slice(&exts);
+    let mut hs = vec![1, 0];
+    hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    hs.extend_from_slice(&body);
+    let mut rec = vec![22, 3, 1];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
