@@ -929,8 +929,15 @@ impl PacketEngine {
         let (mut c, from_orig) =
             self.take_conn(ts, key, src, h.sport, dst, h.dport, smac, dmac, flip);
         c.last = c.last.max(ts);
+        let was_terminal = c.terminal();
         let mut weirds: Vec<&'static str> = Vec::new();
         tcp_update(&mut c, from_orig, h, plen, ip_len, &mut weirds);
+        if !was_terminal && c.terminal() {
+            // Closed or reset: it ends after the close delay, not the inactivity timeout the
+            // timer was set for (that matters for live capture, where no end of file comes).
+            let due = micros(c.last + self.cfg.close_delay);
+            self.clock.heap.push(Reverse((due, c.id, key)));
+        }
         if !h.payload.is_empty() && c.app.wants_data() {
             self.tcp_deliver(ts, &mut c, from_orig, h, syn);
         }

@@ -950,3 +950,23 @@ fn large_blocks_grow_the_buffer_and_bogus_lengths_stop() {
     assert_eq!(src.stats().packets, 1);
     assert_eq!(src.problems().len(), 1, "{:?}", src.problems());
 }
+
+#[test]
+fn reset_connections_end_after_the_close_delay_without_more_packets() {
+    // Live capture has no end of file: a rejected connection must come out once the close
+    // delay passed in packet time (idle time advanced by the capture), not after the TCP
+    // inactivity timeout.
+    use slips_packet::{LinkType, PacketEngine};
+    let mut e = PacketEngine::new(EngineConfig::default());
+    let syn = ipv4(C, S, 6, &tcp(40001, 23, 1000, 0, 0x02, b""));
+    let rst = ipv4(S, C, 6, &tcp(23, 40001, 0, 1001, 0x14, b""));
+    e.feed(T0, LinkType::Raw, &syn, syn.len() as u32);
+    e.feed(T0 + 0.01, LinkType::Raw, &rst, rst.len() as u32);
+    e.advance(T0 + 4.0);
+    assert!(e.pop().is_none(), "still within the close delay");
+    e.advance(T0 + 6.0);
+    match e.pop() {
+        Some(Record::Conn(c)) => assert_eq!(c.state, ConnState::REJ),
+        other => panic!("expected the REJ connection, got {other:?}"),
+    }
+}

@@ -506,9 +506,11 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let mut last_refresh = Instant::now();
     let mut interrupted = false;
     loop {
-        if stop.load(Ordering::Relaxed) && kind != InputKind::Growing {
-            // The follower of -g stops by itself after a last read; other readers may be
-            // blocked (stdin): stop waiting for them.
+        if stop.load(Ordering::Relaxed)
+            && !matches!(kind, InputKind::Growing | InputKind::Interface)
+        {
+            // The follower of -g and live capture stop by themselves after a last read and
+            // flush; other readers may be blocked (stdin): stop waiting for them.
             interrupted = true;
             break;
         }
