@@ -243,3 +243,26 @@ fn threat_intelligence_and_enrichment_from_local_files() {
         "{profile}"
     );
 }
+
+#[test]
+fn pcap_through_suricata_engine() {
+    let Some(pcap) = dataset("test7-malicious.pcap") else {
+        return;
+    };
+    if !std::process::Command::new("suricata")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipping: suricata is not installed (scripts/deps.sh --test installs it)");
+        return;
+    }
+    let (dir, _, _) = analyse(&pcap, &["--engine", "suricata"]);
+    let out = dir.path().join("out");
+    assert!(out.join("suricata/eve.json").exists());
+    let snap = evidence_snapshot(&out);
+    assert!(
+        snap.contains("Horizontal port scan to port telnet 23/tcp. From 192.168.2.16"),
+        "{snap}"
+    );
+}
