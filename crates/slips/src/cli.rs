@@ -102,6 +102,16 @@ pub enum PacketEngineKind {
     Suricata,
 }
 
+/// Format of the Zeek logs slips writes for packet input.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ZeekFilesFormat {
+    /// Zeek's tab-separated logs with `#` headers.
+    #[default]
+    Tsv,
+    /// One JSON object per line.
+    Json,
+}
+
 /// The analysis options.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Analyse {
@@ -195,6 +205,10 @@ pub struct Analyse {
     /// Packet engine for pcap files.
     #[arg(long = "engine", value_enum, default_value_t = PacketEngineKind::Native)]
     pub engine: PacketEngineKind,
+
+    /// Format of the Zeek logs written to <output>/zeek_files/ for packet input.
+    #[arg(long = "zeek-files-format", value_enum, default_value_t = ZeekFilesFormat::Tsv)]
+    pub zeek_files_format: ZeekFilesFormat,
 
     /// Folder of Markov-chain models (JSON, see `slips models`); without it no model-based
     /// detection runs.

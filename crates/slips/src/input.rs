@@ -96,6 +96,8 @@ pub struct PacketOptions {
     pub suricata: bool,
     /// Where to write the Zeek-format logs of packet input (`<output>/zeek_files`).
     pub zeek_files: Option<PathBuf>,
+    /// Write them as JSON lines instead of TSV.
+    pub zeek_json: bool,
 }
 
 /// Decides what the input is: the single place that does.
@@ -366,7 +368,15 @@ pub fn spawn_reader(
 fn zeek_writer(p: &PacketOptions) -> Result<Option<slips_packet::ZeekLogWriter>> {
     Ok(match &p.zeek_files {
         Some(dir) => Some(
-            slips_packet::ZeekLogWriter::new(dir, slips_packet::LogFormat::Tsv).map_err(|e| {
+            slips_packet::ZeekLogWriter::new(
+                dir,
+                if p.zeek_json {
+                    slips_packet::LogFormat::Json
+                } else {
+                    slips_packet::LogFormat::Tsv
+                },
+            )
+            .map_err(|e| {
                 anyhow::anyhow!("cannot create the Zeek log folder {}: {e}", dir.display())
             })?,
         ),

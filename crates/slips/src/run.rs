@@ -474,6 +474,7 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             .or_else(|| Some(cfg.parameters.pcapfilter.clone()).filter(|f| !f.trim().is_empty())),
         suricata: cli.engine == PacketEngineKind::Suricata,
         zeek_files: packet_input.then(|| out.join("zeek_files")),
+        zeek_json: cli.zeek_files_format == crate::cli::ZeekFilesFormat::Json,
     };
     let (rx, reader) =
         input::spawn_reader(&spec, kind, stdin, progress.clone(), stop.clone(), &packets)?;

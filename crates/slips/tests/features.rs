@@ -30,6 +30,21 @@ fn pcap_test7_telnet_scanning_and_zeek_files_round_trip() {
 }
 
 #[test]
+fn zeek_files_as_json() {
+    let Some(pcap) = dataset("test8-malicious.pcap") else {
+        return;
+    };
+    let (dir, _, _) = analyse(&pcap, &["--zeek-files-format", "json"]);
+    let out = dir.path().join("out");
+    let arp = std::fs::read_to_string(out.join("zeek_files/arp.log")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(arp.lines().next().unwrap()).unwrap();
+    assert_eq!(first["operation"], "request", "{first}");
+    // And slips reads them back.
+    let (again, _, _) = analyse(&out.join("zeek_files"), &[]);
+    assert!(evidence_snapshot(&again.path().join("out")).contains("ARP_SCAN"));
+}
+
+#[test]
 fn pcap_test8_arp_scan() {
     let Some(pcap) = dataset("test8-malicious.pcap") else {
         return;
