@@ -9,7 +9,7 @@
 //! See `docs/adding-a-detector.md` and the template detector in `slips-detectors`.
 
 use crate::evidence::{EvidenceType, Ioc, Method, Side, ThreatLevel, MAX_UIDS_PER_EVIDENCE};
-use crate::flow::Record;
+use crate::flow::{Conn, Record};
 use crate::net::Proto;
 use crate::time::{TimeWindow, Timestamp};
 use crate::Str;
@@ -135,6 +135,9 @@ pub struct DetectorCtx<'a> {
     /// including this flow's symbol (`Out`: destination IP, port, protocol; `In`: source IP,
     /// port, protocol). `None` for other records and on window close.
     pub letters: Option<&'a str>,
+    /// The engine's index of recent connections, for detectors that declare
+    /// [`Detector::USES_RECENT_CONNS`]; use [`DetectorCtx::conn_by_uid`].
+    pub conns: Option<&'a dyn RecentConns>,
 }
 
 impl<'a> DetectorCtx<'a> {
@@ -145,8 +148,68 @@ impl<'a> DetectorCtx<'a> {
             direction,
             window,
             letters: None,
+            conns: None,
         }
     }
+
+    /// The latest connection with this uid from the engine's index of recent connections
+    /// ([`RecentConns`]); `None` when it is not (or no longer) remembered, and outside an
+    /// engine.
+    pub fn conn_by_uid(&self, uid: &str) -> Option<&'a ConnInfo> {
+        self.conns?.by_uid(uid)
+    }
+}
+
+/// What the engine remembers of a recent connection, for joining an application record
+/// (ssh.log, ssl.log, http.log...) with its conn.log record by uid. See [`RecentConns`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConnInfo {
+    pub ts: Timestamp,
+    pub saddr: IpAddr,
+    pub daddr: IpAddr,
+    pub sport: u16,
+    pub dport: u16,
+    pub proto: Option<Proto>,
+    pub duration: f64,
+    /// Payload bytes from the originator and the responder.
+    pub sbytes: u64,
+    pub dbytes: u64,
+    /// IP-level bytes from the originator.
+    pub sip_bytes: u64,
+}
+
+impl ConnInfo {
+    /// The facts of a connection that has both addresses.
+    pub fn of(c: &Conn) -> Option<ConnInfo> {
+        Some(ConnInfo {
+            ts: c.ts,
+            saddr: c.saddr?,
+            daddr: c.daddr?,
+            sport: c.sport,
+            dport: c.dport,
+            proto: c.proto,
+            duration: c.duration,
+            sbytes: c.sbytes,
+            dbytes: c.dbytes,
+            sip_bytes: c.sip_bytes,
+        })
+    }
+}
+
+/// How many uids the engine's index of recent connections holds.
+pub const RECENT_CONNS: usize = 65_536;
+
+/// The engine's bounded index of recent connections by uid, which detectors reach through
+/// [`DetectorCtx::conn_by_uid`] instead of each keeping a copy of every connection.
+///
+/// It holds the connections (with both addresses) of the last [`RECENT_CONNS`] distinct uids
+/// that reached the detectors, i.e. that passed the filter and belong to a profile. The
+/// oldest uid is forgotten first; a uid seen again keeps its age and takes the newer values.
+/// A connection enters the index after the detectors have seen it, and only when a detector
+/// asks for it ([`Detector::USES_RECENT_CONNS`]).
+pub trait RecentConns: std::fmt::Debug {
+    /// The latest connection with this uid, if still remembered.
+    fn by_uid(&self, uid: &str) -> Option<&ConnInfo>;
 }
 
 /// Drops records before they reach detectors and evidence before it is reported: the hook
@@ -283,6 +346,9 @@ pub trait Detector: Send + 'static {
     /// The configuration keys it reads (dotted, e.g. `flow_alerts.long_connection_threshold`),
     /// for `--list-detectors` and the documentation.
     const CONFIG_KEYS: &'static [&'static str] = &[];
+    /// Whether it looks connections up by uid with [`DetectorCtx::conn_by_uid`]; the engine
+    /// keeps its index of recent connections ([`RecentConns`]) only if some detector does.
+    const USES_RECENT_CONNS: bool = false;
 
     /// Memory kept per profile and time window, owned by the engine.
     type WindowState: Default + Send + 'static;
@@ -316,6 +382,10 @@ pub trait DynDetector: Send {
     fn description(&self) -> &'static str;
     fn evidence_types(&self) -> &'static [EvidenceType];
     fn interests(&self) -> RecordKinds;
+    /// [`Detector::USES_RECENT_CONNS`].
+    fn uses_recent_conns(&self) -> bool {
+        false
+    }
     fn on_record(&mut self, slot: u32, ctx: &DetectorCtx, record: &Record, out: &mut Emitter);
     /// Runs the close hook if the slot has state, then frees it.
     fn close(&mut self, slot: u32, ctx: &DetectorCtx, out: &mut Emitter);
@@ -351,6 +421,9 @@ impl<D: Detector> DynDetector for Hosted<D> {
     }
     fn interests(&self) -> RecordKinds {
         D::INTERESTS
+    }
+    fn uses_recent_conns(&self) -> bool {
+        D::USES_RECENT_CONNS
     }
     fn on_record(&mut self, slot: u32, ctx: &DetectorCtx, record: &Record, out: &mut Emitter) {
         let i = slot as usize;

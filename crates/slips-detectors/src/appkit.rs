@@ -1,10 +1,11 @@
 //! Helpers shared by the application-layer detectors (TLS, DNS, HTTP, SSH, SMTP, ARP):
 //! Python-style number formatting for Slips' descriptions, Shannon entropy, registrable
-//! domains, the organisations' main domains, and bounded memory (uid → connection facts,
-//! capped sets).
+//! domains, the organisations' main domains, and bounded memory (FIFO maps, capped sets,
+//! records waiting for their connection). Connections themselves are looked up by uid in
+//! the engine's index (`slips_core::detector::RecentConns`).
 
 use foldhash::{HashMap, HashSet};
-use slips_core::{Conn, Str, Timestamp};
+use slips_core::{Str, Timestamp};
 use std::collections::VecDeque;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -276,32 +277,6 @@ pub fn org_of_domain(k: &dyn Knowledge, domain: &str) -> Option<Org> {
     Org::ALL.into_iter().find(|o| domain_in_org(k, domain, *o))
 }
 
-/// What the application-layer detectors need from a conn.log record.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ConnFacts {
-    pub ts: Timestamp,
-    pub saddr: IpAddr,
-    pub daddr: IpAddr,
-    pub sport: u16,
-    pub dport: u16,
-    pub sbytes: u64,
-    pub dbytes: u64,
-}
-
-impl ConnFacts {
-    pub fn of(c: &Conn) -> Option<ConnFacts> {
-        Some(ConnFacts {
-            ts: c.ts,
-            saddr: c.saddr?,
-            daddr: c.daddr?,
-            sport: c.sport,
-            dport: c.dport,
-            sbytes: c.sbytes,
-            dbytes: c.dbytes,
-        })
-    }
-}
-
 /// A map that keeps at most `cap` entries, forgetting the oldest inserted first.
 ///
 /// Every operation is O(1) amortised: a removed entry leaves a stale key in the insertion
@@ -422,8 +397,6 @@ impl<T: Hash + Eq> CappedSet<T> {
     }
 }
 
-/// Most uids remembered with their conn.log facts, per correlating detector.
-pub const MAX_CONNS_TRACKED: usize = 65_536;
 /// Most records waiting for their conn.log record, per correlating detector.
 pub const MAX_PENDING: usize = 16_384;
 /// How long (event time) a record waits for its conn.log record.

@@ -30,11 +30,17 @@
 //! Confidence: `min(1, connections / 24)`, so 1 for every reported pair.
 //!
 //! Memory (all bounded): at most [`MAX_PAIRS`] pairs (about 6 KB each at most, see
-//! `slips_models::beacon`), pairs idle for a day are dropped when the table is full; uid join
-//! caches of [`MAX_JOIN`] entries each; at most [`MAX_DOMAINS`] (source, domain) entries of
-//! at most 1,001 subdomain hashes.
+//! `slips_models::beacon`; a pair keeps its connections as they come, at most 23, until it
+//! has [`MIN_CONNECTIONS`] and gets its statistics), pairs idle for a day are dropped when
+//! the table is full; the pairs to look at when a source's window closes (a queue per
+//! source, each pair at most once); uid join caches of [`MAX_JOIN`] entries each (server
+//! names waiting for their connection, connections already joined), the connections
+//! themselves being looked up in the engine's index of recent connections; at most
+//! [`MAX_DOMAINS`] (source, domain) entries of at most 1,001 subdomain hashes.
 
 use crate::knowledge::Resources;
+use crate::util::IpPairMap;
+use foldhash::HashMap;
 use slips_core::net::is_public;
 use slips_core::{
     Detector, DetectorCtx, Direction, Emitter, EvidenceDraft, EvidenceType, Ioc, Method, Record,
@@ -42,11 +48,11 @@ use slips_core::{
 };
 use slips_models::beacon::{
     bucketed_score, registered_domain, severity, BeaconConfig, PairStats, Severity,
-    C2_OVER_DNS_THRESHOLDS,
+    C2_OVER_DNS_THRESHOLDS, LONG_CONNECTION_THRESHOLDS,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 /// Most pairs tracked.
 pub const MAX_PAIRS: usize = 65_536;
@@ -66,14 +72,90 @@ pub enum Target {
     Name(Str),
 }
 
-impl Target {
-    const MIN: Target = Target::Ip(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+/// What a pair accumulates from its connections.
+trait Accumulate: Default {
+    /// Adds a connection: start time (seconds), source bytes, duration.
+    fn add(&mut self, ts: f64, bytes: u64, duration: f64);
+    /// The latest start time added.
+    fn last(&self) -> f64;
+}
+
+/// A pair's [`PairStats`], built only once the pair has [`MIN_CONNECTIONS`] connections
+/// (fewer are never scored): until then its connections are kept as they came, and they are
+/// replayed into the `PairStats` in the same order, which gives the same statistics. Most
+/// pairs stay below and never pay for the timing histograms.
+#[derive(Debug, Default)]
+struct LazyStats {
+    /// `PairStats::count` and `PairStats::last`.
+    count: u64,
+    last: f64,
+    early: Vec<(f64, u64, f64)>,
+    full: Option<Box<PairStats>>,
+}
+
+impl Accumulate for LazyStats {
+    fn add(&mut self, ts: f64, bytes: u64, duration: f64) {
+        self.last = if self.count == 0 {
+            ts
+        } else {
+            self.last.max(ts)
+        };
+        self.count += 1;
+        match &mut self.full {
+            Some(s) => s.add(ts, bytes, duration),
+            None if self.count < MIN_CONNECTIONS => self.early.push((ts, bytes, duration)),
+            None => {
+                let mut s = Box::<PairStats>::default();
+                for (t, b, d) in std::mem::take(&mut self.early) {
+                    s.add(t, b, d);
+                }
+                s.add(ts, bytes, duration);
+                self.full = Some(s);
+            }
+        }
+    }
+    fn last(&self) -> f64 {
+        self.last
+    }
+}
+
+/// What the long-connection score needs of a pair: the count, latest start and total
+/// duration of [`PairStats`] (same arithmetic), without its timing histograms.
+#[derive(Debug, Default)]
+struct Durations {
+    count: u64,
+    last: f64,
+    total_duration: f64,
+}
+
+impl Accumulate for Durations {
+    fn add(&mut self, ts: f64, _: u64, duration: f64) {
+        self.last = if self.count == 0 {
+            ts
+        } else {
+            self.last.max(ts)
+        };
+        self.count += 1;
+        if duration.is_finite() && duration > 0.0 {
+            self.total_duration += duration;
+        }
+    }
+    fn last(&self) -> f64 {
+        self.last
+    }
+}
+
+impl Durations {
+    fn long_connection_threat(&self) -> f64 {
+        bucketed_score(self.total_duration, LONG_CONNECTION_THRESHOLDS)
+    }
 }
 
 #[derive(Debug, Default)]
-struct Pair {
-    stats: PairStats,
-    dirty: bool,
+struct Pair<S> {
+    stats: S,
+    /// In its source's queue (it had connections since the queue was last visited).
+    queued: bool,
     /// Window number of the latest connection, and of the latest beaconing report.
     last_window: i64,
     reported_window: Option<i64>,
@@ -93,9 +175,19 @@ fn level(s: Severity) -> Option<ThreatLevel> {
 }
 
 /// Pairs keyed by (source, target), with the dataset's time span.
-#[derive(Debug, Default)]
-struct PairTable {
-    pairs: BTreeMap<(IpAddr, Target), Pair>,
+///
+/// The pairs live in a vector; a hash map finds a pair by key (the per-connection path).
+/// Each source has a queue of its pairs that had connections since they were last looked at
+/// (a pair is queued once however many connections it gets), which the detectors visit in
+/// target order when one of the source's windows closes, instead of all its pairs.
+#[derive(Debug)]
+struct PairTable<S> {
+    pairs: Vec<(IpAddr, Target, Pair<S>)>,
+    /// Positions in `pairs` of the IP targets (compact keys: the per-connection path) and
+    /// of the server names.
+    by_ip: IpPairMap<u32>,
+    by_name: HashMap<(IpAddr, Str), u32>,
+    queues: HashMap<IpAddr, Vec<u32>>,
     min_ts: Option<f64>,
     max_ts: f64,
     dropped: u64,
@@ -103,7 +195,22 @@ struct PairTable {
     last_sweep: f64,
 }
 
-impl PairTable {
+impl<S> Default for PairTable<S> {
+    fn default() -> Self {
+        PairTable {
+            pairs: Vec::new(),
+            by_ip: IpPairMap::default(),
+            by_name: HashMap::default(),
+            queues: HashMap::default(),
+            min_ts: None,
+            max_ts: 0.0,
+            dropped: 0,
+            last_sweep: 0.0,
+        }
+    }
+}
+
+impl<S: Accumulate> PairTable<S> {
     fn see(&mut self, ts: Timestamp) {
         let t = ts.secs();
         self.min_ts = Some(self.min_ts.map_or(t, |m| m.min(t)));
@@ -121,47 +228,123 @@ impl PairTable {
         dur: f64,
         uid: &Str,
     ) {
-        let key = (src, target);
-        if !self.pairs.contains_key(&key) && self.pairs.len() >= MAX_PAIRS {
-            if self.max_ts - self.last_sweep >= 3600.0 {
-                self.last_sweep = self.max_ts;
-                let horizon = self.max_ts - 86_400.0;
-                self.pairs.retain(|_, p| p.stats.last >= horizon);
+        let found = match &target {
+            Target::Ip(dst) => self.by_ip.get(src, *dst),
+            Target::Name(n) => self.by_name.get(&(src, n.clone())),
+        };
+        let i = match found {
+            Some(&i) => i as usize,
+            None => {
+                if self.pairs.len() >= MAX_PAIRS {
+                    if self.max_ts - self.last_sweep >= 3600.0 {
+                        self.last_sweep = self.max_ts;
+                        let horizon = self.max_ts - 86_400.0;
+                        let before = self.pairs.len();
+                        self.pairs.retain(|(_, _, p)| p.stats.last() >= horizon);
+                        if self.pairs.len() < before {
+                            self.reindex();
+                        }
+                    }
+                    if self.pairs.len() >= MAX_PAIRS {
+                        self.dropped += 1;
+                        return;
+                    }
+                }
+                let i = self.pairs.len();
+                self.index(src, &target, i as u32);
+                self.pairs.push((src, target, Pair::default()));
+                i
             }
-            if self.pairs.len() >= MAX_PAIRS {
-                self.dropped += 1;
-                return;
-            }
-        }
-        let p = self.pairs.entry(key).or_default();
+        };
+        let Some((_, _, p)) = self.pairs.get_mut(i) else {
+            return;
+        };
         p.stats.add(ts, bytes, dur);
-        p.dirty = true;
         p.last_window = p.last_window.max(window);
         p.last_uid = uid.clone();
+        if !p.queued {
+            p.queued = true;
+            self.queues.entry(src).or_default().push(i as u32);
+        }
     }
 
-    /// The pairs of a source.
-    fn of(&mut self, src: IpAddr) -> impl Iterator<Item = (&(IpAddr, Target), &mut Pair)> {
-        self.pairs
-            .range_mut((src, Target::MIN)..)
-            .take_while(move |(k, _)| k.0 == src)
+    fn index(&mut self, src: IpAddr, target: &Target, i: u32) {
+        match target {
+            Target::Ip(dst) => {
+                self.by_ip.insert(src, *dst, i);
+            }
+            Target::Name(n) => {
+                self.by_name.insert((src, n.clone()), i);
+            }
+        }
+    }
+
+    /// Rebuilds the maps after pairs were removed.
+    fn reindex(&mut self) {
+        self.by_ip = IpPairMap::default();
+        self.by_name.clear();
+        self.queues.clear();
+        let pairs = std::mem::take(&mut self.pairs);
+        for (i, (src, target, p)) in pairs.iter().enumerate() {
+            self.index(*src, target, i as u32);
+            if p.queued {
+                self.queues.entry(*src).or_default().push(i as u32);
+            }
+        }
+        self.pairs = pairs;
+    }
+
+    /// Visits the queued pairs of a source (in no particular order: what a visit does to a
+    /// pair does not depend on the others; callers sort what they report by target); `f`
+    /// says whether the pair stays queued.
+    fn visit_queue(
+        &mut self,
+        src: IpAddr,
+        mut f: impl FnMut(&IpAddr, &Target, &mut Pair<S>) -> bool,
+    ) {
+        let Some(queue) = self.queues.get_mut(&src) else {
+            return;
+        };
+        let pairs = &mut self.pairs;
+        queue.retain(|&i| match pairs.get_mut(i as usize) {
+            Some((s, t, p)) => {
+                p.queued = f(s, t, p);
+                p.queued
+            }
+            None => false,
+        });
+        if queue.is_empty() {
+            self.queues.remove(&src);
+        }
     }
 }
 
 /// A bounded FIFO map for joining records by uid.
 type JoinCache<V> = crate::appkit::FifoMap<Str, V>;
 
-/// (start, source IP bytes, duration) of a connection waiting for its server name.
-type ConnInfo = (f64, u64, f64);
+/// The source bytes RITA scores: IP bytes when known, else payload bytes.
+fn source_bytes(sip_bytes: u64, sbytes: u64) -> u64 {
+    if sip_bytes > 0 {
+        sip_bytes
+    } else {
+        sbytes
+    }
+}
 
 /// BEACONING (see the module doc).
+///
+/// A server name is joined with its connection by uid, whichever comes first: a name that
+/// comes after its connection finds it in the engine's index of recent connections
+/// (`slips_core::detector::RecentConns`); a name that comes first waits in `names` for it.
+/// A connection gives its name pair one sample: its uid is then `consumed` until a new
+/// connection with that uid is seen.
 #[derive(Debug)]
 pub struct Beaconing {
     cfg: BeaconConfig,
     min_ts_score: f64,
-    table: PairTable,
-    conns: JoinCache<(IpAddr, ConnInfo)>,
+    table: PairTable<LazyStats>,
     names: JoinCache<(IpAddr, Str)>,
+    consumed: JoinCache<()>,
 }
 
 impl Default for Beaconing {
@@ -170,8 +353,8 @@ impl Default for Beaconing {
             cfg: BeaconConfig::default(),
             min_ts_score: MIN_TS_SCORE,
             table: PairTable::default(),
-            conns: JoinCache::new(MAX_JOIN),
             names: JoinCache::new(MAX_JOIN),
+            consumed: JoinCache::new(MAX_JOIN),
         }
     }
 }
@@ -208,6 +391,7 @@ impl Detector for Beaconing {
     const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::BEACONING];
     const INTERESTS: RecordKinds =
         RecordKinds::of(&[RecordKind::Conn, RecordKind::Ssl, RecordKind::Http]);
+    const USES_RECENT_CONNS: bool = true;
     type WindowState = ();
 
     fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, _: &mut Emitter) {
@@ -221,11 +405,7 @@ impl Detector for Beaconing {
                 let (Some(src), Some(dst)) = (c.saddr, c.daddr) else {
                     return;
                 };
-                let bytes = if c.sip_bytes > 0 {
-                    c.sip_bytes
-                } else {
-                    c.sbytes
-                };
+                let bytes = source_bytes(c.sip_bytes, c.sbytes);
                 let ts = c.ts.secs();
                 if is_public(&dst) {
                     self.table
@@ -234,14 +414,19 @@ impl Detector for Beaconing {
                 if c.uid.is_empty() {
                     return;
                 }
-                match self.names.remove(c.uid.as_str()) {
-                    Some((s, name)) if s == src => {
+                // A new connection with this uid can be joined again.
+                if !self.consumed.is_empty() {
+                    self.consumed.remove(c.uid.as_str());
+                }
+                if self.names.is_empty() {
+                    return;
+                }
+                if let Some((s, name)) = self.names.remove(c.uid.as_str()) {
+                    if s == src {
+                        self.consumed.insert(c.uid.clone(), ());
                         self.table
                             .add(w, src, Target::Name(name), ts, bytes, c.duration, &c.uid)
                     }
-                    _ => self
-                        .conns
-                        .insert(c.uid.clone(), (src, (ts, bytes, c.duration))),
                 }
             }
             _ => {
@@ -251,12 +436,29 @@ impl Detector for Beaconing {
                 if name.is_empty() || uid.is_empty() {
                     return;
                 }
-                match self.conns.remove(uid) {
-                    Some((s, (cts, bytes, dur))) if s == src => {
-                        self.table
-                            .add(w, src, Target::Name(name), cts, bytes, dur, uid)
+                let conn = match self.consumed.get(uid.as_str()) {
+                    Some(()) => None,
+                    None => ctx.conn_by_uid(uid),
+                };
+                match conn {
+                    Some(c) => {
+                        self.consumed.insert(uid.clone(), ());
+                        if c.saddr == src {
+                            let bytes = source_bytes(c.sip_bytes, c.sbytes);
+                            self.table.add(
+                                w,
+                                src,
+                                Target::Name(name),
+                                c.ts.secs(),
+                                bytes,
+                                c.duration,
+                                uid,
+                            );
+                        } else {
+                            self.names.insert(uid.clone(), (src, name));
+                        }
                     }
-                    _ => self.names.insert(uid.clone(), (src, name)),
+                    None => self.names.insert(uid.clone(), (src, name)),
                 }
             }
         }
@@ -267,27 +469,37 @@ impl Detector for Beaconing {
         let max = self.table.max_ts;
         let (cfg, min_ts_score) = (&self.cfg, self.min_ts_score);
         let w = ctx.window.number;
-        for ((src, target), p) in self.table.of(ctx.profile) {
+        // Queued: pairs not reported since their latest connection (the others are never
+        // reported here: reported_window >= last_window).
+        let keep = |p: &Pair<LazyStats>| p.reported_window.is_none_or(|r| r < p.last_window);
+        // Reported in target order.
+        let mut found: Vec<(Target, EvidenceDraft)> = Vec::new();
+        self.table.visit_queue(ctx.profile, |src, target, p| {
             // Pairs with connections in this window (or later ones), once per window.
             if p.last_window < w || p.reported_window.is_some_and(|r| r >= w) {
-                continue;
+                return keep(p);
             }
             p.reported_window = Some(w);
-            let Some(s) = p.stats.score(min, max, cfg) else {
-                continue;
+            // Below MIN_CONNECTIONS there are no full statistics (and nothing to report).
+            let Some(full) = p.stats.full.as_deref() else {
+                return keep(p);
+            };
+            let Some(s) = full.score(min, max, cfg) else {
+                return keep(p);
             };
             let Some(lvl) = level(severity(s.threat)) else {
-                continue;
+                return keep(p);
             };
             // Regular timing, and presence across the observed span (see the module doc).
             if s.ts < min_ts_score || s.hist == 0.0 || s.connections < MIN_CONNECTIONS {
-                continue;
+                return keep(p);
             }
             let (victim, what) = match target {
                 Target::Ip(ip) => (Ioc::ip(*ip, Side::Dst), ip.to_string()),
                 Target::Name(n) => (Ioc::domain(n, Side::Dst), n.to_string()),
             };
-            out.emit(
+            found.push((
+                target.clone(),
                 EvidenceDraft::new(
                     EvidenceType::BEACONING,
                     *src,
@@ -304,7 +516,12 @@ impl Detector for Beaconing {
                 .method(Method::Statistical)
                 .uids([p.last_uid.clone()])
                 .flow_count(s.connections),
-            );
+            ));
+            keep(p)
+        });
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, d) in found {
+            out.emit(d);
         }
     }
 }
@@ -313,7 +530,7 @@ impl Detector for Beaconing {
 /// duration reaches a higher severity (1 h low, 4 h medium... see the module doc).
 #[derive(Debug, Default)]
 pub struct PairLongConnections {
-    table: PairTable,
+    table: PairTable<Durations>,
 }
 
 impl Detector for PairLongConnections {
@@ -331,17 +548,12 @@ impl Detector for PairLongConnections {
         };
         self.table.see(c.ts);
         if is_public(&dst) || is_public(&src) {
-            let bytes = if c.sip_bytes > 0 {
-                c.sip_bytes
-            } else {
-                c.sbytes
-            };
             self.table.add(
                 ctx.window.number,
                 src,
                 Target::Ip(dst),
                 c.ts.secs(),
-                bytes,
+                source_bytes(c.sip_bytes, c.sbytes),
                 c.duration,
                 &c.uid,
             );
@@ -349,20 +561,20 @@ impl Detector for PairLongConnections {
     }
 
     fn on_window_closed(&mut self, ctx: &DetectorCtx, _: &mut (), out: &mut Emitter) {
-        for ((src, target), p) in self.table.of(ctx.profile) {
-            if !p.dirty {
-                continue;
-            }
-            p.dirty = false;
+        // Queued: the pairs with connections since the last close (all are looked at, and
+        // leave the queue). Reported in destination order.
+        let mut found: Vec<(IpAddr, EvidenceDraft)> = Vec::new();
+        self.table.visit_queue(ctx.profile, |src, target, p| {
             let threat = p.stats.long_connection_threat();
             let sev = severity(threat);
-            let Some(lvl) = level(sev) else { continue };
+            let Some(lvl) = level(sev) else { return false };
             if p.long_reported.is_some_and(|r| r >= sev) {
-                continue;
+                return false;
             }
             p.long_reported = Some(sev);
-            let Target::Ip(dst) = target else { continue };
-            out.emit(
+            let Target::Ip(dst) = target else { return false };
+            found.push((
+                *dst,
                 EvidenceDraft::new(
                     EvidenceType::LONG_CONNECTION,
                     *src,
@@ -381,7 +593,12 @@ impl Detector for PairLongConnections {
                 .method(Method::Statistical)
                 .uids([p.last_uid.clone()])
                 .flow_count(p.stats.count),
-            );
+            ));
+            false
+        });
+        found.sort_by_key(|(dst, _)| *dst);
+        for (_, d) in found {
+            out.emit(d);
         }
     }
 }
@@ -548,6 +765,34 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn lazy_stats_equal_pair_stats() {
+        let mut lazy = LazyStats::default();
+        let mut direct = PairStats::default();
+        let mut x: u64 = 7;
+        for i in 0..60u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let ts = 1000.0 + 61.0 * f64::from(i) + (x >> 60) as f64;
+            let (bytes, dur) = (600 + (x >> 54), f64::from(i % 7) * 0.5);
+            lazy.add(ts, bytes, dur);
+            direct.add(ts, bytes, dur);
+            assert_eq!(lazy.count, direct.count);
+            assert_eq!(lazy.last, direct.last);
+            let full = lazy.full.as_deref();
+            assert_eq!(full.is_some(), lazy.count >= MIN_CONNECTIONS);
+            if let Some(full) = full {
+                assert_eq!(format!("{full:?}"), format!("{direct:?}"));
+                let cfg = BeaconConfig::default();
+                assert_eq!(
+                    format!("{:?}", full.score(1000.0, 5000.0, &cfg)),
+                    format!("{:?}", direct.score(1000.0, 5000.0, &cfg))
+                );
+            }
+        }
     }
 
     #[test]

@@ -11,11 +11,10 @@
 //! MB are 10^6 bytes, printed as Python prints the float. Multicast, link-local, loopback
 //! and reserved destinations are ignored (Slips also ignores the gateway, which file
 //! analysis does not know). When one flow makes both findings with the same number, the
-//! engine keeps one. Per-window memory: at most [`MAX_KEYS_PER_WINDOW`] destinations, 64
-//! uids each.
+//! engine keeps one. Per-window memory: at most `LOG_CAP` (4,096) logged flows, then
+//! at most [`MAX_KEYS_PER_WINDOW`] destinations, 64 uids each.
 
 use crate::connections::{out_conn, MAX_KEYS_PER_WINDOW};
-use crate::util::push_capped;
 use foldhash::HashMap;
 use slips_core::evidence::MAX_UIDS_PER_EVIDENCE;
 use slips_core::net::is_special;
@@ -48,12 +47,57 @@ impl DataUpload {
     }
 }
 
-#[derive(Default)]
+/// What the profile sent to one destination in the window.
+#[derive(Clone, Copy, Default)]
 pub struct Sent {
     bytes: u64,
-    uids: Vec<Str>,
     flows: u64,
     last: Timestamp,
+}
+
+/// Flows kept in arrival order before the window is tracked per destination.
+const LOG_CAP: usize = 4096;
+
+/// A flow of the window while it is only logged.
+struct Logged {
+    daddr: IpAddr,
+    bytes: u64,
+    ts: Timestamp,
+    uid: Str,
+}
+
+/// Per window. While the profile's bytes in the window stay below the threshold no
+/// destination can reach it, so the flows are only appended to a log (at most [`LOG_CAP`]).
+/// Once the bytes reach the threshold or the log is full, the log is replayed into the
+/// per-destination table and the window is tracked per destination from then on: the bytes
+/// sent to each destination, and the uids of the first [`MAX_UIDS_PER_EVIDENCE`] flows to
+/// each, in arrival order (one list for all destinations).
+#[derive(Default)]
+pub struct Uploads {
+    log: Vec<Logged>,
+    logged_bytes: u64,
+    by_destination: bool,
+    to: HashMap<IpAddr, Sent>,
+    uids: Vec<(IpAddr, Str)>,
+}
+
+impl Uploads {
+    fn add(&mut self, daddr: IpAddr, bytes: u64, ts: Timestamp, uid: Str) {
+        let s = if self.to.len() < MAX_KEYS_PER_WINDOW {
+            self.to.entry(daddr).or_default()
+        } else {
+            match self.to.get_mut(&daddr) {
+                Some(s) => s,
+                None => return,
+            }
+        };
+        s.bytes = s.bytes.saturating_add(bytes);
+        s.flows += 1;
+        s.last = s.last.max(ts);
+        if s.flows <= MAX_UIDS_PER_EVIDENCE as u64 {
+            self.uids.push((daddr, uid));
+        }
+    }
 }
 
 /// A float as Python's `str()` prints it (`500.0`, `104.8576`).
@@ -113,7 +157,7 @@ impl Detector for DataUpload {
     const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::DATA_UPLOAD];
     const CONFIG_KEYS: &'static [&'static str] = &["flow_alerts.data_exfiltration_threshold"];
     const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
-    type WindowState = HashMap<IpAddr, Sent>;
+    type WindowState = Uploads;
 
     fn on_record(
         &mut self,
@@ -139,14 +183,24 @@ impl Detector for DataUpload {
                 1,
             );
         }
-        if !st.contains_key(&daddr) && st.len() >= MAX_KEYS_PER_WINDOW {
+        if st.by_destination {
+            st.add(daddr, c.sbytes, c.ts, c.uid.clone());
             return;
         }
-        let s = st.entry(daddr).or_default();
-        s.bytes = s.bytes.saturating_add(c.sbytes);
-        s.flows += 1;
-        s.last = s.last.max(c.ts);
-        push_capped(&mut s.uids, c.uid.clone(), MAX_UIDS_PER_EVIDENCE);
+        st.logged_bytes = st.logged_bytes.saturating_add(c.sbytes);
+        st.log.push(Logged {
+            daddr,
+            bytes: c.sbytes,
+            ts: c.ts,
+            uid: c.uid.clone(),
+        });
+        if (st.logged_bytes as f64) < self.threshold_mb * MB && st.log.len() < LOG_CAP {
+            return;
+        }
+        st.by_destination = true;
+        for l in std::mem::take(&mut st.log) {
+            st.add(l.daddr, l.bytes, l.ts, l.uid);
+        }
     }
 
     fn on_window_closed(
@@ -155,13 +209,26 @@ impl Detector for DataUpload {
         st: &mut Self::WindowState,
         out: &mut Emitter,
     ) {
+        // Logged only: the window's bytes, hence every destination's, are below the
+        // threshold.
+        if !st.by_destination {
+            return;
+        }
         let mut big: Vec<_> = st
+            .to
             .iter()
             .filter(|(_, s)| s.bytes as f64 >= self.threshold_mb * MB)
+            .map(|(ip, s)| (*ip, *s))
             .collect();
-        big.sort_unstable_by_key(|(ip, _)| **ip);
+        big.sort_unstable_by_key(|(ip, _)| *ip);
         for (dst, s) in big {
-            emit_pair(out, ctx.profile, *dst, s.bytes, s.last, &s.uids, s.flows);
+            let uids: Vec<Str> = st
+                .uids
+                .iter()
+                .filter(|(ip, _)| *ip == dst)
+                .map(|(_, u)| u.clone())
+                .collect();
+            emit_pair(out, ctx.profile, dst, s.bytes, s.last, &uids, s.flows);
         }
     }
 }
@@ -232,6 +299,70 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn logged_flows_are_replayed_into_the_destinations() {
+        // 5,000 small flows to 10 destinations overflow the log (4,096) while the window's
+        // bytes are below the 1 MB threshold; a big flow to one of them then crosses it.
+        let mut flows: Vec<Flow> = (0..5000u32)
+            .map(|i| {
+                up(
+                    f64::from(i) * 0.1,
+                    &format!("U{i}"),
+                    &format!("5.5.5.{}", i % 10),
+                    100,
+                )
+            })
+            .collect();
+        flows.push(up(600.0, "BIG", "5.5.5.3", 1_000_000));
+        let ev = run(DataUpload::new(1.0), &flows);
+        let want_uids: Vec<Str> = (0..64u32)
+            .map(|k| format!("U{}", 3 + 10 * k).into())
+            .collect();
+        let got: Vec<_> = ev
+            .iter()
+            .map(|e| {
+                (
+                    e.profile.to_string(),
+                    e.attacker.side,
+                    e.threat_level,
+                    e.confidence,
+                    e.description.clone(),
+                    e.uids.clone(),
+                    e.flow_count,
+                    e.ts.secs(),
+                )
+            })
+            .collect();
+        let d = "Large data upload. 1.05 MBs sent to 5.5.5.3".to_string();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "10.0.0.1".into(),
+                    Side::Src,
+                    ThreatLevel::Info,
+                    0.6,
+                    d.clone(),
+                    want_uids.clone(),
+                    501,
+                    600.0
+                ),
+                (
+                    "5.5.5.3".into(),
+                    Side::Dst,
+                    ThreatLevel::High,
+                    0.6,
+                    d,
+                    want_uids,
+                    501,
+                    600.0
+                ),
+            ]
+        );
+        // Below the threshold nothing is reported, logged or not.
+        assert!(run(DataUpload::new(2.0), &flows).is_empty());
     }
 
     #[test]

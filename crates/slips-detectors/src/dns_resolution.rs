@@ -37,7 +37,8 @@
 use crate::connections::{is_broadcast_like, MAX_KEYS_PER_WINDOW};
 use crate::knowledge::Knowledge;
 use crate::pending::Pending;
-use foldhash::{HashMap, HashSet};
+use crate::util::IpPairMap;
+use foldhash::HashSet;
 use slips_config::Config;
 use slips_core::net::is_public;
 use slips_core::{
@@ -45,7 +46,6 @@ use slips_core::{
     RecordKind, RecordKinds, Side, Str, ThreatLevel, Timestamp,
 };
 use std::collections::VecDeque;
-use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -61,49 +61,55 @@ pub const MAX_TRACKED: usize = 262_144;
 pub const MAX_PENDING: usize = 65_536;
 const MAX_SERVERS: usize = 4096;
 
-/// A map of last-seen times with a cap; prunes entries older than `horizon` when full and
-/// remembers when it could not record something.
-struct TimedMap<K> {
-    map: HashMap<K, Timestamp>,
+/// A map of last-seen times per (profile, IP) with a cap; prunes entries older than
+/// `horizon` when full and remembers when it could not record something.
+struct TimedMap {
+    map: IpPairMap<Timestamp>,
     horizon: f64,
     last_prune: Option<Timestamp>,
     saturated: bool,
 }
 
-impl<K: Hash + Eq> TimedMap<K> {
+impl TimedMap {
     fn new(horizon: f64) -> Self {
         TimedMap {
-            map: HashMap::default(),
+            map: IpPairMap::default(),
             horizon,
             last_prune: None,
             saturated: false,
         }
     }
 
-    fn record(&mut self, key: K, ts: Timestamp) {
-        if let Some(t) = self.map.get_mut(&key) {
+    fn record(&mut self, (a, b): (IpAddr, IpAddr), ts: Timestamp) {
+        if self.map.len() < MAX_TRACKED {
+            let t = self.map.get_or_insert(a, b, ts);
             *t = (*t).max(ts);
             return;
         }
-        if self.map.len() >= MAX_TRACKED {
-            let due = self
-                .last_prune
-                .is_none_or(|p| ts.secs() - p.secs() >= self.horizon / 10.0);
-            if due {
-                let min = ts.secs() - self.horizon;
-                self.map.retain(|_, t| t.secs() >= min);
-                self.last_prune = Some(ts);
-            }
-            if self.map.len() >= MAX_TRACKED {
-                self.saturated = true;
-                return;
-            }
+        if let Some(t) = self.map.get_mut(a, b) {
+            *t = (*t).max(ts);
+            return;
         }
-        self.map.insert(key, ts);
+        let due = self
+            .last_prune
+            .is_none_or(|p| ts.secs() - p.secs() >= self.horizon / 10.0);
+        if due {
+            let min = ts.secs() - self.horizon;
+            self.map.retain(|t| t.secs() >= min);
+            self.last_prune = Some(ts);
+        }
+        if self.map.len() >= MAX_TRACKED {
+            self.saturated = true;
+            return;
+        }
+        self.map.insert(a, b, ts);
     }
 
-    fn get(&self, key: &K) -> Option<Timestamp> {
-        self.map.get(key).copied()
+    fn get(&self, &(a, b): &(IpAddr, IpAddr)) -> Option<Timestamp> {
+        if self.map.is_empty() {
+            return None;
+        }
+        self.map.get(a, b).copied()
     }
 }
 
@@ -150,7 +156,7 @@ pub struct ConnWithoutDnsState {
 pub struct ConnectionWithoutDns {
     knowledge: Arc<dyn Knowledge>,
     client_ips: Vec<(IpAddr, u8)>,
-    resolved: TimedMap<(IpAddr, IpAddr)>,
+    resolved: TimedMap,
     pending: Pending<(IpAddr, IpAddr)>,
     dhcp_servers: HashSet<IpAddr>,
     doh_servers: HashSet<IpAddr>,
@@ -360,7 +366,7 @@ const SIBLING_SECS: f64 = 60.0;
 
 pub struct DnsWithoutConnection {
     /// Last time (start + duration) the profile was connected to an IP.
-    contacts: TimedMap<(IpAddr, IpAddr)>,
+    contacts: TimedMap,
     pending: Pending<(IpAddr, IpAddr)>,
 }
 

@@ -4,9 +4,10 @@
 //!
 //! Differences from Slips, on purpose:
 //! - SSH success needs the conn.log record of the session (its bytes). Slips sleeps 15 s
-//!   for it; here conn.log facts are remembered by uid (at most 65,536) and an ssh record
-//!   waits for its conn record at most 60 s of event time (at most 16,384 waiting). Without
-//!   a conn record nothing is reported, as in Slips.
+//!   for it; here the conn record is looked up in the engine's index of recent connections
+//!   (the last 65,536 uids, see `slips_core::detector::RecentConns`) and an ssh record that
+//!   comes first waits for its conn record at most 60 s of event time (at most 16,384
+//!   waiting). Without a conn record nothing is reported, as in Slips.
 //! - Version changes compare with the first version seen for the host and role (kept for at
 //!   most 65,536 host/role pairs) and report each change once per window (software.log
 //!   has no uid, so the engine cannot deduplicate repeats by flow).
@@ -16,14 +17,13 @@
 //!   (at most 4,096 destinations per profile-window); client banners from software.log for at
 //!   most 65,536 hosts.
 
-use crate::appkit::{
-    py_float, round_to, CappedSet, ConnFacts, FifoMap, PendingByUid, MAX_CONNS_TRACKED,
-};
+use crate::appkit::{py_float, round_to, CappedSet, FifoMap, PendingByUid};
 use crate::knowledge::Resources;
 use crate::util::push_capped;
 use crate::FromConfig;
 use foldhash::HashMap;
 use slips_config::Config;
+use slips_core::detector::ConnInfo;
 use slips_core::evidence::MAX_UIDS_PER_EVIDENCE;
 use slips_core::ports::service_name;
 use slips_core::{
@@ -35,7 +35,6 @@ use std::net::IpAddr;
 /// Successful SSH logins.
 pub struct SshSuccessful {
     threshold: u64,
-    conns: FifoMap<Str, ConnFacts>,
     waiting: PendingByUid<(Timestamp, Option<bool>)>,
 }
 
@@ -43,7 +42,6 @@ impl Default for SshSuccessful {
     fn default() -> Self {
         SshSuccessful {
             threshold: 4290,
-            conns: FifoMap::new(MAX_CONNS_TRACKED),
             waiting: PendingByUid::default(),
         }
     }
@@ -64,7 +62,7 @@ impl SshSuccessful {
         uid: &Str,
         ts: Timestamp,
         auth: Option<bool>,
-        c: &ConnFacts,
+        c: &ConnInfo,
         out: &mut Emitter,
     ) {
         let size = c.sbytes.saturating_add(c.dbytes);
@@ -103,20 +101,22 @@ impl Detector for SshSuccessful {
     const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::SSH_SUCCESSFUL];
     const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn, RecordKind::Ssh]);
     const CONFIG_KEYS: &'static [&'static str] = &["flow_alerts.ssh_succesful_detection_threshold"];
+    const USES_RECENT_CONNS: bool = true;
     type WindowState = ();
 
     fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, out: &mut Emitter) {
         self.waiting.expire(r.ts());
         match r {
-            Record::Conn(c) => {
-                let Some(f) = ConnFacts::of(c) else { return };
+            // Connections are remembered by the engine; only ssh records that came first
+            // wait for theirs.
+            Record::Conn(c) if !self.waiting.is_empty() => {
+                let Some(f) = ConnInfo::of(c) else { return };
                 if let Some((ts, auth)) = self.waiting.take(&c.uid) {
                     self.decide(&c.uid, ts, auth, &f, out);
                 }
-                self.conns.insert(c.uid.clone(), f);
             }
             Record::Ssh(s) if ctx.direction == Direction::Out => {
-                if let Some(c) = self.conns.get(&s.uid) {
+                if let Some(c) = ctx.conn_by_uid(&s.uid) {
                     self.decide(&s.uid, s.ts, s.auth_success, c, out);
                 } else {
                     self.waiting

@@ -27,17 +27,18 @@
 //! - DoH is reported as `DNS_OVER_HTTPS` (Slips uses `DIFFERENT_LOCALNET` by mistake), once
 //!   per server and window.
 //! - Pastebin over TLS: instead of sleeping up to 40 s for the conn.log record, the detector
-//!   remembers conn.log facts by uid (bounded) and decides when both halves were seen, in
-//!   either order; an ssl record waits at most 60 s of event time. Pastebin over HTTP checks
+//!   looks the conn record up in the engine's index of recent connections (bounded, see
+//!   `slips_core::detector::RecentConns`) and decides when both halves were seen, in either
+//!   order; an ssl record that comes first waits at most 60 s of event time. Pastebin over HTTP checks
 //!   the HTTP `Host` (Slips asks for the IP's identification, which needs online lookups).
 
 use crate::appkit::{
-    domain_in_org, mbs, org_of_domain, registrable_domain, CappedSet, ConnFacts, FifoMap,
-    PendingByUid, MAX_CONNS_TRACKED,
+    domain_in_org, mbs, org_of_domain, registrable_domain, CappedSet, PendingByUid,
 };
 use crate::knowledge::{Knowledge, Org, Resources};
 use crate::FromConfig;
 use slips_config::Config;
+use slips_core::detector::ConnInfo;
 use slips_core::{
     Detector, DetectorCtx, Direction, Emitter, Endpoints, EvidenceDraft, EvidenceType, Ioc, Notice,
     Proto, Record, RecordKind, RecordKinds, Side, Ssl, Str, ThreatLevel, Timestamp,
@@ -403,7 +404,6 @@ impl Detector for DnsOverHttps {
 /// Downloads from pastebin, over TLS (SNI + conn.log bytes) and plain HTTP.
 pub struct PastebinDownload {
     threshold: u64,
-    conns: FifoMap<Str, ConnFacts>,
     waiting: PendingByUid<(Timestamp, Endpoints)>,
 }
 
@@ -411,7 +411,6 @@ impl Default for PastebinDownload {
     fn default() -> Self {
         PastebinDownload {
             threshold: 700,
-            conns: FifoMap::new(MAX_CONNS_TRACKED),
             waiting: PendingByUid::default(),
         }
     }
@@ -465,17 +464,19 @@ impl Detector for PastebinDownload {
     const INTERESTS: RecordKinds =
         RecordKinds::of(&[RecordKind::Conn, RecordKind::Ssl, RecordKind::Http]);
     const CONFIG_KEYS: &'static [&'static str] = &["flow_alerts.pastebin_download_threshold"];
+    const USES_RECENT_CONNS: bool = true;
     type WindowState = ();
 
     fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, out: &mut Emitter) {
         self.waiting.expire(r.ts());
         match r {
-            Record::Conn(c) => {
-                let Some(f) = ConnFacts::of(c) else { return };
+            // Connections are remembered by the engine; only pastebin ssl records that came
+            // first wait for theirs.
+            Record::Conn(c) if !self.waiting.is_empty() => {
+                let Some(f) = ConnInfo::of(c) else { return };
                 if let Some((ts, e)) = self.waiting.take(&c.uid) {
                     self.tls_evidence(&c.uid, ts, e, f.dbytes, out);
                 }
-                self.conns.insert(c.uid.clone(), f);
             }
             Record::Ssl(s) if ctx.direction == Direction::Out => {
                 let Some(e) = s.id else { return };
@@ -484,7 +485,7 @@ impl Detector for PastebinDownload {
                 if !is_pastebin {
                     return;
                 }
-                match self.conns.get(&s.uid) {
+                match ctx.conn_by_uid(&s.uid) {
                     Some(f) => {
                         let b = f.dbytes;
                         self.tls_evidence(&s.uid, s.ts, e, b, out);

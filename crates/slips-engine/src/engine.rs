@@ -1,6 +1,8 @@
 use crate::ids::{uuid_of, Fnv};
+use crate::recent::RecentIndex;
 use crate::window::{Tuple, Window};
 use ipnet::IpNet;
+use slips_core::detector::{ConnInfo, RecentConns, RECENT_CONNS};
 use slips_core::evidence::alert_confidence;
 use slips_core::summary::{ProfileSummary, WindowSummary};
 use slips_core::{
@@ -174,6 +176,10 @@ pub struct Engine {
     /// Drafts collected from the detectors of one record, with the detector index.
     drafts: Vec<(usize, EvidenceDraft)>,
     filter: Option<Box<dyn Filter>>,
+    /// Recent connections by uid, kept when a detector uses them.
+    recent: Option<RecentIndex>,
+    /// The symbols of one flow, appended to its tuple's letters.
+    scratch: String,
     events: Vec<Event>,
     stats: EngineStats,
     evidence_seq: u64,
@@ -189,7 +195,13 @@ impl Engine {
                     .collect()
             })
             .collect();
+        let recent = detectors
+            .iter()
+            .any(|d| d.uses_recent_conns())
+            .then(|| RecentIndex::new(RECENT_CONNS));
         Engine {
+            recent,
+            scratch: String::new(),
             disabled: cfg.disabled_evidence.iter().copied().collect(),
             cfg,
             clock: None,
@@ -271,21 +283,30 @@ impl Engine {
             return;
         }
         let mut profiled = false;
+        let mut viewed = false;
         if let Some(ip) = src {
             if let Some(pid) = self.profile_for_traffic(ip, ts) {
                 self.view(pid, Direction::Out, rec, number);
                 profiled = true;
+                viewed = true;
             }
         }
         if self.cfg.direction == AnalysisDirection::All {
             if let Some(ip) = dst.filter(|d| Some(*d) != src) {
                 if let Some(pid) = self.profile_for_traffic(ip, ts) {
                     self.view(pid, Direction::In, rec, number);
+                    viewed = true;
                 }
             }
         }
         if !profiled {
             self.stats.unprofiled_records += 1;
+        }
+        // The detectors saw the connection: remember it for their joins by uid.
+        if let (true, Some(recent), Record::Conn(c)) = (viewed, self.recent.as_mut(), rec) {
+            if let Some(info) = ConnInfo::of(c) {
+                recent.insert(&c.uid, info);
+            }
         }
     }
 
@@ -435,72 +456,28 @@ impl Engine {
         let slot = self.slot_for(pid, number);
         let profile_ip = self.profile_data[pid as usize].ip;
         self.learn_facts(pid, dir, rec);
-        let tuple_key = self.update_window(slot, dir, rec);
-        let w = self.slots[slot as usize].as_ref().expect("open slot");
-        let letters = tuple_key.and_then(|k| {
-            let tuples = match dir {
-                Direction::Out => &w.out_tuples,
-                Direction::In => &w.in_tuples,
-            };
-            tuples.get(&k).map(|t| t.letters.as_str())
-        });
+        let max_letters = self.cfg.max_letters;
+        let w = self.slots[slot as usize].as_mut().expect("open slot");
+        let window = w.tw;
+        let letters = update_window(w, dir, rec, max_letters, &mut self.scratch);
         let ctx = DetectorCtx {
             profile: profile_ip,
             direction: dir,
-            window: w.tw,
+            window,
             letters,
+            conns: self.recent.as_ref().map(|r| r as &dyn RecentConns),
         };
         let kind = rec.kind() as usize;
         for &d in &self.routes[kind] {
             self.detectors[d].on_record(slot, &ctx, rec, &mut self.emitter);
-            self.drafts.extend(self.emitter.drain().map(|x| (d, x)));
+            if !self.emitter.is_empty() {
+                self.drafts.extend(self.emitter.drain().map(|x| (d, x)));
+            }
         }
         if !self.drafts.is_empty() {
-            let ctx = DetectorCtx::new(profile_ip, dir, ctx.window);
+            let ctx = DetectorCtx::new(profile_ip, dir, window);
             self.take_evidence(&ctx);
         }
-    }
-
-    /// Window bookkeeping of a record: flow counts, tuple letters and, with summaries, the
-    /// features of the window files. Returns the tuple key of a connection.
-    fn update_window(
-        &mut self,
-        slot: u32,
-        dir: Direction,
-        rec: &Record,
-    ) -> Option<(IpAddr, u16, slips_core::Proto)> {
-        let Record::Conn(c) = rec else { return None };
-        let max_letters = self.cfg.max_letters;
-        let w = self.slots[slot as usize].as_mut().expect("open slot");
-        if dir == Direction::Out {
-            w.flows += 1;
-        }
-        let (saddr, daddr) = (c.saddr?, c.daddr?);
-        let proto = c.proto();
-        let (peer, tuples) = match dir {
-            Direction::Out => (daddr, &mut w.out_tuples),
-            Direction::In => (saddr, &mut w.in_tuples),
-        };
-        let key = (peer, c.dport, proto);
-        let t: &mut Tuple = tuples.entry(key).or_default();
-        t.flows += 1;
-        if t.letters.len() < max_letters {
-            t.state
-                .push(c.ts.secs(), c.duration, c.bytes(), &mut t.letters);
-        }
-        if let Some(f) = w.features.as_deref_mut() {
-            let est = c.is_established();
-            let (ips, ports, ip) = match dir {
-                Direction::Out => (&mut f.dst_ips, &mut f.client_ports, daddr),
-                Direction::In => (&mut f.src_ips, &mut f.server_ports, saddr),
-            };
-            *ips.entry(ip).or_default() += 1;
-            ports
-                .entry((proto, est, c.dport))
-                .or_default()
-                .add(c.pkts(), c.bytes());
-        }
-        Some(key)
     }
 
     fn learn_facts(&mut self, pid: u32, dir: Direction, rec: &Record) {
@@ -714,6 +691,47 @@ impl Engine {
                 .push(Event::WindowClosed(Box::new(w.summary(ip))));
         }
     }
+}
+
+/// Window bookkeeping of a record: flow counts, tuple letters and, with summaries, the
+/// features of the window files. Returns the letters of a connection's tuple.
+fn update_window<'w>(
+    w: &'w mut Window,
+    dir: Direction,
+    rec: &Record,
+    max_letters: usize,
+    scratch: &mut String,
+) -> Option<&'w str> {
+    let Record::Conn(c) = rec else { return None };
+    if dir == Direction::Out {
+        w.flows += 1;
+    }
+    let (saddr, daddr) = (c.saddr?, c.daddr?);
+    let proto = c.proto();
+    let (peer, tuples) = match dir {
+        Direction::Out => (daddr, &mut w.out_tuples),
+        Direction::In => (saddr, &mut w.in_tuples),
+    };
+    let t: &mut Tuple = tuples.entry((peer, c.dport, proto)).or_default();
+    t.flows += 1;
+    if t.letters.len() < max_letters {
+        scratch.clear();
+        t.state.push(c.ts.secs(), c.duration, c.bytes(), scratch);
+        t.letters.push_str(scratch);
+    }
+    if let Some(f) = w.features.as_deref_mut() {
+        let est = c.is_established();
+        let (ips, ports, ip) = match dir {
+            Direction::Out => (&mut f.dst_ips, &mut f.client_ports, daddr),
+            Direction::In => (&mut f.src_ips, &mut f.server_ports, saddr),
+        };
+        *ips.entry(ip).or_default() += 1;
+        ports
+            .entry((proto, est, c.dport))
+            .or_default()
+            .add(c.pkts(), c.bytes());
+    }
+    Some(t.letters.as_str())
 }
 
 #[cfg(test)]

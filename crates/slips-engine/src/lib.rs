@@ -8,6 +8,7 @@
 
 mod engine;
 mod ids;
+mod recent;
 mod window;
 
 pub use engine::{AnalysisDirection, Engine, EngineConfig, EngineStats, Event};

@@ -9,10 +9,11 @@ use std::net::IpAddr;
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// A tuple's behaviour so far.
+/// A tuple's behaviour so far. The letters are a short string: most tuples keep theirs
+/// (up to 24 bytes) inline, without an allocation.
 #[derive(Default)]
 pub(crate) struct Tuple {
-    pub letters: String,
+    pub letters: compact_str::CompactString,
     pub state: LetterState,
     pub flows: u64,
 }
@@ -84,7 +85,7 @@ impl Window {
                     daddr,
                     dport,
                     proto,
-                    letters: t.letters.clone(),
+                    letters: t.letters.to_string(),
                     flows: t.flows,
                 })
                 .collect();

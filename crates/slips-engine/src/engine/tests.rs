@@ -419,3 +419,97 @@ fn paired_evidence_is_linked() {
         _ => true,
     }));
 }
+
+/// On every ssh record, reports what the engine's index of recent connections holds for
+/// its uid.
+#[derive(Default)]
+struct Joiner;
+impl Detector for Joiner {
+    const NAME: &'static str = "joiner";
+    const DESCRIPTION: &'static str = "test joiner";
+    const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::TEMPLATE];
+    const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Ssh]);
+    const USES_RECENT_CONNS: bool = true;
+    type WindowState = ();
+    fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, out: &mut Emitter) {
+        let Record::Ssh(s) = r else { return };
+        let found = match ctx.conn_by_uid(&s.uid) {
+            Some(c) => format!(
+                "{} {}->{}:{} {}",
+                s.uid, c.saddr, c.daddr, c.dport, c.dbytes
+            ),
+            None => format!("{} unknown", s.uid),
+        };
+        out.emit(EvidenceDraft::new(
+            EvidenceType::TEMPLATE,
+            ctx.profile,
+            Side::Src,
+            ThreatLevel::Info,
+            1.0,
+            s.ts,
+            found,
+        ));
+    }
+}
+
+fn ssh(ts: f64, uid: &str, s: &str, d: &str) -> Flow {
+    Flow::from(Record::Ssh(Box::new(slips_core::Ssh {
+        ts: Timestamp::from_secs(ts),
+        uid: uid.into(),
+        id: Some(slips_core::Endpoints {
+            saddr: ip(s),
+            sport: 40000,
+            daddr: ip(d),
+            dport: 22,
+        }),
+        ..Default::default()
+    })))
+}
+
+#[test]
+fn detectors_join_connections_by_uid_through_the_engine() {
+    let mut e = Engine::new(
+        EngineConfig {
+            home_network: vec!["10.0.0.0/24".parse().unwrap()],
+            ..Default::default()
+        },
+        vec![Hosted::boxed(Joiner)],
+    );
+    let flows = [
+        conn(1.0, "A", "10.0.0.1", "10.0.0.2", 22),
+        // Not profiled (outside the home network): the detectors never saw it.
+        conn(2.0, "B", "192.168.9.9", "10.0.0.2", 22),
+        ssh(3.0, "A", "10.0.0.1", "10.0.0.2"),
+        ssh(3.5, "B", "10.0.0.3", "10.0.0.2"),
+        ssh(4.0, "C", "10.0.0.1", "10.0.0.2"),
+        // A uid seen again takes the newer values.
+        conn(5.0, "A", "10.0.0.1", "10.0.0.9", 2222),
+        ssh(6.0, "A", "10.0.0.1", "10.0.0.9"),
+    ];
+    for f in &flows {
+        e.process(f);
+    }
+    e.finish();
+    let got: Vec<String> = e
+        .drain_events()
+        .filter_map(|ev| match ev {
+            Event::Evidence(ev) => Some(ev.description),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "A 10.0.0.1->10.0.0.2:22 2000",
+            "B unknown",
+            "C unknown",
+            "A 10.0.0.1->10.0.0.9:2222 2000"
+        ]
+    );
+    // Without a detector that asks, the engine keeps no index.
+    assert!(
+        Engine::new(EngineConfig::default(), vec![Hosted::boxed(Probe)])
+            .recent
+            .is_none()
+    );
+}
