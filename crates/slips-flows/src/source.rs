@@ -81,7 +81,6 @@ impl Tally {
     }
 }
 
-
 /// Removes `\n`, `\r\n` and a leading UTF-8 byte-order mark.
 pub(crate) fn trim_eol(line: &[u8]) -> &[u8] {
     let l = line.strip_suffix(b"\n").unwrap_or(line);
