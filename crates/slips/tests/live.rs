@@ -80,7 +80,7 @@ fn live_capture_finds_a_scan_and_stops_on_sigint() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut child = slips()
+    let child = slips()
         .args([
             "-i",
             &env.veth,
