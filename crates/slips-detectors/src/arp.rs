@@ -290,27 +290,13 @@ impl Detector for ArpAnomalies {
 mod tests {
     use super::*;
     use crate::testkit::{arp, run};
-    use slips_core::{Evidence, Flow};
+    use slips_core::Flow;
 
     const MAC: &str = "50:5b:c2:db:c3:17";
     const BC: &str = "ff:ff:ff:ff:ff:ff";
     const ZERO: &str = "00:00:00:00:00:00";
 
-    type Row = (EvidenceType, String, Side, ThreatLevel, f64, String);
-    fn rows(ev: &[Evidence]) -> Vec<Row> {
-        ev.iter()
-            .map(|e| {
-                (
-                    e.evidence_type,
-                    e.attacker.value.to_string(),
-                    e.attacker.side,
-                    e.threat_level,
-                    e.confidence,
-                    e.description.clone(),
-                )
-            })
-            .collect()
-    }
+    use crate::testkit::rows;
 
     fn scan(n: u8, spacing: f64) -> Vec<Flow> {
         (0..n)

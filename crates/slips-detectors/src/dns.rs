@@ -297,23 +297,8 @@ impl Detector for DnsArpaScan {
 mod tests {
     use super::*;
     use crate::testkit::{dns, run};
-    use slips_core::Evidence;
 
-    type Row = (EvidenceType, String, Side, ThreatLevel, f64, String);
-    fn rows(ev: &[Evidence]) -> Vec<Row> {
-        ev.iter()
-            .map(|e| {
-                (
-                    e.evidence_type,
-                    e.attacker.value.to_string(),
-                    e.attacker.side,
-                    e.threat_level,
-                    e.confidence,
-                    e.description.clone(),
-                )
-            })
-            .collect()
-    }
+    use crate::testkit::rows;
 
     const HIGH: &str = "TXT 60 aB3xQ9zK1mN7pL2vR8sT4uW6yE0cF5gH+jD/oI=ZkYhXbVnMqPwLtSrUeAyBz";
 

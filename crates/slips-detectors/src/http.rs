@@ -537,27 +537,13 @@ impl Detector for HttpTraffic {
 mod tests {
     use super::*;
     use crate::testkit::{app_conn, http, run, weird};
-    use slips_core::{Evidence, Flow};
+    use slips_core::Flow;
 
     const WIN: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
     const MAC_SAFARI: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
     const LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0";
 
-    type Row = (EvidenceType, String, Side, ThreatLevel, f64, String);
-    fn rows(ev: &[Evidence]) -> Vec<Row> {
-        ev.iter()
-            .map(|e| {
-                (
-                    e.evidence_type,
-                    e.attacker.value.to_string(),
-                    e.attacker.side,
-                    e.threat_level,
-                    e.confidence,
-                    e.description.clone(),
-                )
-            })
-            .collect()
-    }
+    use crate::testkit::rows;
 
     #[test]
     fn user_agent_parsing() {

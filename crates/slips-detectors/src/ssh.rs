@@ -426,23 +426,9 @@ impl Detector for SshBruteForce {
 mod tests {
     use super::*;
     use crate::testkit::{app_conn, run, software, ssh};
-    use slips_core::{Evidence, Flow, Notice};
+    use slips_core::{Flow, Notice};
 
-    type Row = (EvidenceType, String, Side, ThreatLevel, f64, String);
-    fn rows(ev: &[Evidence]) -> Vec<Row> {
-        ev.iter()
-            .map(|e| {
-                (
-                    e.evidence_type,
-                    e.attacker.value.to_string(),
-                    e.attacker.side,
-                    e.threat_level,
-                    e.confidence,
-                    e.description.clone(),
-                )
-            })
-            .collect()
-    }
+    use crate::testkit::rows;
 
     #[test]
     fn ssh_success_by_zeek_and_by_bytes() {

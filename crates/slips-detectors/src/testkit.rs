@@ -400,3 +400,29 @@ pub fn app_layer_fixture() -> Vec<Flow> {
     ));
     v
 }
+
+/// One evidence as (type, attacker, side, level, confidence, description), for golden
+/// assertions on complete evidence.
+pub type Row = (
+    slips_core::EvidenceType,
+    String,
+    slips_core::Side,
+    slips_core::ThreatLevel,
+    f64,
+    String,
+);
+
+pub fn rows(ev: &[Evidence]) -> Vec<Row> {
+    ev.iter()
+        .map(|e| {
+            (
+                e.evidence_type,
+                e.attacker.value.to_string(),
+                e.attacker.side,
+                e.threat_level,
+                e.confidence,
+                e.description.clone(),
+            )
+        })
+        .collect()
+}
