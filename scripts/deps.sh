@@ -32,8 +32,11 @@ if [ "${1:-}" = "--test" ] && ! command -v suricata >/dev/null 2>&1; then
     if [ "$codename" = bookworm ]; then
         src=/etc/apt/sources.list.d/backports.sources
         if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+            # The same Debian mirror the machine already uses for bookworm.
+            mirror="$(grep -hsE '^URIs:' /etc/apt/sources.list.d/debian.sources | awk '{print $2}' | grep -v security | head -n1)"
+            [ -n "$mirror" ] || mirror="$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}' | grep -v security | head -n1)"
             echo "adding bookworm-backports ($src) for suricata"
-            printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+            printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" |
                 $sudo tee "$src" >/dev/null
         fi
         echo "installing: suricata (bookworm-backports)"
