@@ -402,32 +402,37 @@ impl ThreatIntel {
     /// A TLS server (certificate or JA3S) that a feed lists: the server with the feed's
     /// level, the client with LOW.
     #[allow(clippy::too_many_arguments)]
+    /// The usual pair of a blacklisted server: the server blamed with the feed's level, the
+    /// client with `client_level`; `finish` adds what the record knows (ports, protocol).
+    #[allow(clippy::too_many_arguments)]
     fn server_pair(
         o: &mut Out,
         t: EvidenceType,
         client: IpAddr,
         server: IpAddr,
-        info: &IocInfo,
+        (server_level, client_level): (ThreatLevel, ThreatLevel),
+        confidence: f64,
         desc: String,
+        finish: impl Fn(EvidenceDraft) -> EvidenceDraft,
     ) {
         let d = o.draft(
             t,
             Ioc::ip(server, Side::Dst),
             Some(Ioc::ip(client, Side::Src)),
-            info.threat_level,
-            1.0,
+            server_level,
+            confidence,
             desc.clone(),
         );
-        o.emit(d);
+        o.emit(finish(d));
         let d = o.draft(
             t,
             Ioc::ip(client, Side::Src),
             Some(Ioc::ip(server, Side::Dst)),
-            ThreatLevel::Low,
-            1.0,
+            client_level,
+            confidence,
             desc,
         );
-        o.emit(d);
+        o.emit(finish(d));
     }
 }
 
@@ -522,49 +527,31 @@ impl Detector for ThreatIntel {
                         "connection to blacklisted IP: {d} from {s}. {}",
                         about(&info)
                     );
-                    let t = EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP;
-                    let e = o.draft(
-                        t,
-                        Ioc::ip(d, Side::Dst),
-                        Some(Ioc::ip(s, Side::Src)),
-                        info.threat_level,
-                        1.0,
-                        desc.clone(),
-                    );
-                    o.emit(with_flow(e));
-                    let e = o.draft(
-                        t,
-                        Ioc::ip(s, Side::Src),
-                        Some(Ioc::ip(d, Side::Dst)),
-                        ThreatLevel::Low,
+                    Self::server_pair(
+                        &mut o,
+                        EvidenceType::THREAT_INTELLIGENCE_TO_BLACKLISTED_IP,
+                        s,
+                        d,
+                        (info.threat_level, ThreatLevel::Low),
                         1.0,
                         desc,
+                        with_flow,
                     );
-                    o.emit(with_flow(e));
                 } else if let Some((asn, info)) = intel.blacklisted_asn(d) {
                     let desc = format!(
                         "Connection to IP: {d} with blacklisted ASN: AS{asn}. {}",
                         about(&info)
                     );
-                    let t = EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_ASN;
-                    let e = o.draft(
-                        t,
-                        Ioc::ip(d, Side::Dst),
-                        Some(Ioc::ip(s, Side::Src)),
-                        info.threat_level,
-                        0.8,
-                        desc.clone(),
-                    );
-                    o.emit(with_flow(e));
-                    let e = o.draft(
-                        t,
-                        Ioc::ip(s, Side::Src),
-                        Some(Ioc::ip(d, Side::Dst)),
-                        info.threat_level,
+                    Self::server_pair(
+                        &mut o,
+                        EvidenceType::THREAT_INTELLIGENCE_BLACKLISTED_ASN,
+                        s,
+                        d,
+                        (info.threat_level, info.threat_level),
                         0.8,
                         desc,
+                        with_flow,
                     );
-                    o.emit(with_flow(e));
                 }
                 if let Some(info) = intel.ip(s) {
                     let desc = format!(
@@ -711,8 +698,10 @@ impl Detector for ThreatIntel {
                             EvidenceType::MALICIOUS_JA3S,
                             client,
                             server,
-                            &info,
+                            (info.threat_level, ThreatLevel::Low),
+                            1.0,
                             desc,
+                            |d| d,
                         );
                     }
                 }
@@ -727,8 +716,10 @@ impl Detector for ThreatIntel {
                             EvidenceType::MALICIOUS_SSL_CERT,
                             client,
                             server,
-                            &info,
+                            (info.threat_level, ThreatLevel::Low),
+                            1.0,
                             desc,
+                            |d| d,
                         );
                     }
                 }
@@ -753,8 +744,10 @@ impl Detector for ThreatIntel {
                             EvidenceType::MALICIOUS_SSL_CERT,
                             me,
                             server,
-                            &info,
+                            (info.threat_level, ThreatLevel::Low),
+                            1.0,
                             desc,
+                            |d| d,
                         );
                     }
                     return;
