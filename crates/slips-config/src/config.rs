@@ -111,8 +111,10 @@ pub struct Parameters {
 /// `detection:` section.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Detection {
-    /// `evidence_detection_threshold`: threat points per **minute** of window needed for
-    /// an alert; positive (default 0.25). See [`Config::threshold_per_window`].
+    /// `evidence_detection_threshold`: the window score (threat level × confidence of the
+    /// window's findings, docs/scoring.md) that raises an alert; positive (default 0.8).
+    /// Slips 1.x read it per minute of window (0.25 × 60 = 15 for one hour); slips does not
+    /// scale it with the window width. See [`Config::threshold_per_window`].
     pub evidence_detection_threshold: f64,
     /// `popup_alerts`: desktop notifications (default false).
     pub popup_alerts: bool,
@@ -391,7 +393,7 @@ impl Default for Parameters {
 impl Default for Detection {
     fn default() -> Self {
         Detection {
-            evidence_detection_threshold: 0.25,
+            evidence_detection_threshold: 0.8,
             popup_alerts: false,
         }
     }
@@ -549,10 +551,10 @@ impl Config {
         self.parameters.time_window_width.seconds()
     }
 
-    /// The accumulated threat level a profile needs within one time window for an alert:
-    /// `evidence_detection_threshold × width / 60` (0.25 × 3600 / 60 = 15 by default).
+    /// The score a profile needs within one time window for an alert: the
+    /// `evidence_detection_threshold`, the same for every window width.
     pub fn threshold_per_window(&self) -> f64 {
-        self.detection.evidence_detection_threshold * self.window_width() / 60.0
+        self.detection.evidence_detection_threshold
     }
 
     /// Effective `slips.close_grace` in seconds: the configured value, or one window width.
@@ -633,10 +635,6 @@ impl Config {
             (
                 "detection.evidence_detection_threshold",
                 d.evidence_detection_threshold.to_string(),
-            ),
-            (
-                "detection.threshold_per_window (derived)",
-                self.threshold_per_window().to_string(),
             ),
             ("detection.popup_alerts", d.popup_alerts.to_string()),
             (
@@ -746,7 +744,7 @@ mod tests {
         assert_eq!(p.export_format, ExportFormat::Json);
         assert!(p.client_ips.is_empty());
         assert_eq!(p.home_network, None);
-        assert_eq!(c.detection.evidence_detection_threshold, 0.25);
+        assert_eq!(c.detection.evidence_detection_threshold, 0.8);
         assert!(!c.detection.popup_alerts);
         assert_eq!(c.modules.disable, vec!["template".to_owned()]);
         assert!(c.modules.timeline_human_timestamp);
@@ -761,20 +759,20 @@ mod tests {
         assert_eq!(c.engine.max_open_windows, 500_000);
         assert_eq!(c.engine.max_profiles, 1_000_000);
         assert_eq!(c.close_grace(), 3600.0);
-        assert_eq!(c.threshold_per_window(), 15.0);
+        assert_eq!(c.threshold_per_window(), 0.8);
         assert!(c.is_module_disabled("template"));
         assert!(!c.is_detection_disabled(EvidenceType::ARP_SCAN));
     }
 
     #[test]
-    fn threshold_per_window_scales_with_width() {
+    fn threshold_per_window_does_not_scale_with_width() {
         let mut c = Config::default();
-        assert_eq!(c.threshold_per_window(), 15.0);
+        assert_eq!(c.threshold_per_window(), 0.8);
         c.parameters.time_window_width = TimeWindowWidth::from_seconds(300.0).unwrap_or_default();
-        assert_eq!(c.threshold_per_window(), 1.25);
-        c.detection.evidence_detection_threshold = 0.08;
+        assert_eq!(c.threshold_per_window(), 0.8);
+        c.detection.evidence_detection_threshold = 1.3;
         c.parameters.time_window_width = TimeWindowWidth::DEFAULT;
-        assert!((c.threshold_per_window() - 4.8).abs() < 1e-9);
+        assert_eq!(c.threshold_per_window(), 1.3);
     }
 
     #[test]
@@ -803,8 +801,7 @@ mod tests {
         let s = Config::default().effective_summary();
         let get = |k: &str| s.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         assert_eq!(get("parameters.time_window_width"), Some("3600"));
-        assert_eq!(get("detection.evidence_detection_threshold"), Some("0.25"));
-        assert_eq!(get("detection.threshold_per_window (derived)"), Some("15"));
+        assert_eq!(get("detection.evidence_detection_threshold"), Some("0.8"));
         assert_eq!(get("modules.disable"), Some("[template]"));
         assert_eq!(get("slips.close_grace"), Some("3600 s (one window width)"));
         assert_eq!(get("parameters.home_network"), None);

@@ -188,6 +188,9 @@ pub enum WarningKind {
     RenamedSection { replacement: String },
     /// The file holds no settings at all; defaults are used.
     Empty,
+    /// `detection.evidence_detection_threshold` below 0.5: probably a Slips 1.x value, which
+    /// was a rate per minute of window; slips reads it as the window score for an alert.
+    SlipsThresholdUnit { value: String },
 }
 
 impl Warning {
@@ -206,7 +209,7 @@ impl Warning {
                 suggestion.as_deref()
             }
             WarningKind::RenamedSection { replacement } => Some(replacement),
-            WarningKind::Empty => None,
+            WarningKind::Empty | WarningKind::SlipsThresholdUnit { .. } => None,
         }
     }
 }
@@ -238,6 +241,13 @@ impl fmt::Display for Warning {
                 self.key
             ),
             WarningKind::Empty => write!(f, "the configuration is empty; using the defaults"),
+            WarningKind::SlipsThresholdUnit { value } => write!(
+                f,
+                "{}{at} is {value}: Slips 1.x read it per minute of time window; slips reads it \
+                 as the window score that raises an alert (default 0.8, docs/scoring.md), so \
+                 {value} is very sensitive",
+                self.key
+            ),
         }
     }
 }

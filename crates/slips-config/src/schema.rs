@@ -151,7 +151,7 @@ static DETECTION: &[KeyDef] = &[
     k("evidence_detection_threshold", |c, f| {
         set(
             &mut c.detection.evidence_detection_threshold,
-            f.positive("threat level per minute"),
+            f.positive("window score"),
         )
     }),
     k("popup_alerts", |c, f| {
@@ -993,6 +993,9 @@ fn apply_section(
     Ok(())
 }
 
+/// Thresholds below this are most likely Slips 1.x per-minute values (0.08–0.43).
+const SLIPS_UNIT_BELOW: f64 = 0.5;
+
 /// Parse `text` and apply it over the defaults.
 pub(crate) fn load_str(text: &str) -> Result<(Config, Vec<Warning>), ConfigError> {
     let root = value::parse(text).map_err(|e| syntax_error(&e))?;
@@ -1049,6 +1052,16 @@ pub(crate) fn load_str(text: &str) -> Result<(Config, Vec<Warning>), ConfigError
                 },
             });
         }
+    }
+    let t = cfg.detection.evidence_detection_threshold;
+    if t < SLIPS_UNIT_BELOW {
+        warnings.push(Warning {
+            key: "detection.evidence_detection_threshold".to_owned(),
+            line: None,
+            kind: WarningKind::SlipsThresholdUnit {
+                value: t.to_string(),
+            },
+        });
     }
     // In file order (the old-name pass ran first).
     warnings.sort_by_key(|w| w.line);
@@ -1139,12 +1152,18 @@ mod tests {
             warnings.iter().all(|w| !w.is_unknown()),
             "unknown keys in Slips' own file: {warnings:?}"
         );
-        assert!(warnings.is_empty(), "{warnings:?}");
+        // Slips' per-minute threshold is read as a window score, and said so.
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(matches!(
+            warnings[0].kind,
+            WarningKind::SlipsThresholdUnit { ref value } if value == "0.25"
+        ));
+        assert!(warnings[0].to_string().contains("per minute"));
         // The documented defaults.
         assert_eq!(cfg.parameters.time_window_width.seconds(), 3600.0);
         assert_eq!(cfg.parameters.analysis_direction, AnalysisDirection::Out);
         assert_eq!(cfg.detection.evidence_detection_threshold, 0.25);
-        assert_eq!(cfg.threshold_per_window(), 15.0);
+        assert_eq!(cfg.threshold_per_window(), 0.25);
         assert_eq!(cfg.flow_alerts.long_connection_threshold, 1500.0);
         assert_eq!(cfg.flow_alerts.ssh_succesful_detection_threshold, 4290);
         assert_eq!(cfg.flow_alerts.data_exfiltration_threshold, 500.0);
@@ -1156,14 +1175,16 @@ mod tests {
         assert_eq!(cfg.modules.disable, vec!["template".to_owned()]);
         assert!(cfg.whitelists.enable_online_whitelist);
         assert_eq!(cfg.web_interface.port, 55000);
-        // Slips' defaults are ours.
-        assert_eq!(cfg, Config::default());
+        // Slips' defaults are ours, but for the threshold's unit.
+        let mut ours = cfg.clone();
+        ours.detection.evidence_detection_threshold = 0.8;
+        assert_eq!(ours, Config::default());
         // And through the file loader.
         let (from_file, w) = match Config::load(SLIPS_YAML) {
             Ok(r) => r,
             Err(e) => panic!("{e}"),
         };
-        assert!(w.is_empty());
+        assert_eq!(w.len(), 1);
         assert_eq!(from_file, cfg);
     }
 
@@ -1369,7 +1390,7 @@ mod tests {
             "  default_rotation_interval: 30min\n",
             "  analysis_direction: ALL\n",
             "detection:\n",
-            "  evidence_detection_threshold: '0.08'\n",
+            "  evidence_detection_threshold: '1.2'\n",
             "flow_alerts:\n",
             "  ssh_succesful_detection_threshold: '5000'\n",
             "  entropy_threshold: 4.5\n",
@@ -1390,13 +1411,13 @@ mod tests {
         assert_eq!(p.keep_rotated_files_for, 2.0 * 86_400.0);
         assert_eq!(p.default_rotation_interval, 1800.0);
         assert_eq!(p.analysis_direction, AnalysisDirection::All);
-        assert_eq!(cfg.detection.evidence_detection_threshold, 0.08);
+        assert_eq!(cfg.detection.evidence_detection_threshold, 1.2);
         assert_eq!(cfg.flow_alerts.ssh_succesful_detection_threshold, 5000);
         assert_eq!(cfg.flow_alerts.entropy_threshold, 4.5);
         assert_eq!(cfg.flow_alerts.pastebin_download_threshold, 1000);
         assert_eq!(cfg.brute_force_detector.ssh_attempt_threshold, 12);
         assert!(!cfg.whitelists.enable_online_whitelist);
-        assert!((cfg.threshold_per_window() - 0.4).abs() < 1e-9);
+        assert_eq!(cfg.threshold_per_window(), 1.2);
     }
 
     #[test]
@@ -1495,9 +1516,11 @@ mod tests {
     #[test]
     fn threshold_per_window_for_3600_and_300() {
         let (cfg, _) = ok("parameters:\n  time_window_width: 3600\n");
-        assert_eq!(cfg.threshold_per_window(), 15.0);
+        assert_eq!(cfg.threshold_per_window(), 0.8);
         let (cfg, _) = ok("parameters:\n  time_window_width: 300\n");
-        assert_eq!(cfg.threshold_per_window(), 1.25);
+        assert_eq!(cfg.threshold_per_window(), 0.8);
+        let (_, w) = ok("detection:\n  evidence_detection_threshold: 0.6\n");
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]
@@ -1630,7 +1653,7 @@ mod tests {
             debug: Some(1),
         });
         assert_eq!(cfg.window_width(), 300.0);
-        assert_eq!(cfg.threshold_per_window(), 1.25);
+        assert_eq!(cfg.threshold_per_window(), 0.8);
         assert_eq!(cfg.parameters.verbose, 2);
         assert_eq!(cfg.parameters.debug, 1);
         assert!("-3".parse::<TimeWindowWidth>().is_err());

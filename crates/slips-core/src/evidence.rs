@@ -295,7 +295,8 @@ pub struct Evidence {
     pub method: Method,
     /// Name of the detector that produced it.
     pub detector: &'static str,
-    /// Accumulated threat level of the profile-window after this evidence.
+    /// Score of the profile-window after this evidence (Slips' "accumulated threat level";
+    /// see the engine's `score` module for how evidence adds up).
     pub accumulated_threat_level: f64,
     /// Ids of correlated evidence: the other half of a pair that blames both the source and
     /// the destination of the same flows (IDMEF `RelID`).
@@ -342,10 +343,14 @@ pub struct Alert {
     pub last_ts: Timestamp,
 }
 
-/// Alert confidence as Slips normalises it: 4.8 (threshold 0.08 per minute for one hour)
-/// maps to 0 and 26 (0.43) to 1; clamped to `[0, 1]` (Slips can leave the range).
-pub fn alert_confidence(accumulated: f64) -> f64 {
-    ((accumulated - 4.8) / (26.0 - 4.8)).clamp(0.0, 1.0)
+/// Alert confidence: 0.5 when the window score just reaches the threshold, growing to 1 at
+/// twice the threshold. (Slips' `(acc − 4.8) / (26 − 4.8)` is tied to its per-minute threshold
+/// and one-hour windows.)
+pub fn alert_confidence(score: f64, threshold: f64) -> f64 {
+    if threshold <= 0.0 || !threshold.is_finite() {
+        return 1.0;
+    }
+    (score / (2.0 * threshold)).clamp(0.5, 1.0)
 }
 
 #[cfg(test)]
@@ -372,8 +377,9 @@ mod tests {
 
     #[test]
     fn alert_confidence_is_clamped() {
-        assert_eq!(alert_confidence(4.8), 0.0);
-        assert!((alert_confidence(15.0) - 10.2 / 21.2).abs() < 1e-12);
-        assert_eq!(alert_confidence(100.0), 1.0);
+        assert_eq!(alert_confidence(0.8, 0.8), 0.5);
+        assert!((alert_confidence(1.2, 0.8) - 0.75).abs() < 1e-12);
+        assert_eq!(alert_confidence(100.0, 0.8), 1.0);
+        assert_eq!(alert_confidence(1.0, 0.0), 1.0);
     }
 }

@@ -33,8 +33,8 @@ pub struct EngineConfig {
     pub direction: AnalysisDirection,
     /// When not empty, only IPs inside these networks get profiles for their traffic.
     pub home_network: Vec<IpNet>,
-    /// Accumulated threat level (sum of threat level × confidence) per window that makes an
-    /// alert: `evidence_detection_threshold × width / 60`.
+    /// Window score that makes an alert (`detection.evidence_detection_threshold`; see
+    /// [`crate::score`]), whatever the window width.
     pub threshold: f64,
     /// Evidence types that are dropped (`DisabledAlerts.disabled_detections`).
     pub disabled_evidence: Vec<EvidenceType>,
@@ -56,7 +56,7 @@ impl Default for EngineConfig {
             width: 3600.0,
             direction: AnalysisDirection::Out,
             home_network: Vec::new(),
-            threshold: 0.25 * 3600.0 / 60.0,
+            threshold: 0.8,
             disabled_evidence: Vec::new(),
             max_open_windows: 500_000,
             max_profiles: 1_000_000,
@@ -589,7 +589,7 @@ impl Engine {
                 flow_count: d.flow_count,
                 method: d.method,
                 detector: name,
-                accumulated_threat_level: w.accumulated,
+                accumulated_threat_level: w.score.score(),
                 related: Vec::new(),
                 notes: Vec::new(),
             };
@@ -601,17 +601,21 @@ impl Engine {
         }
     }
 
-    /// Accumulates one new evidence into its window, emits it, and the alert it may cause.
+    /// Scores one new evidence in its window, emits it, and the alert it may cause.
     fn report(&mut self, slot: u32, pid: u32, mut ev: Evidence) {
         let target = ev.profile;
         let w = self.slots[slot as usize].as_mut().expect("open slot");
-        ev.accumulated_threat_level = round4(w.accumulated);
         let counts = ev.counts_toward_alert();
         if counts {
-            w.accumulated += ev.weight();
-            ev.accumulated_threat_level = round4(w.accumulated);
+            w.score.add(
+                finding_key(&ev),
+                ev.evidence_type,
+                ev.threat_level,
+                ev.weight(),
+            );
             w.pending.push(ev.clone());
         }
+        ev.accumulated_threat_level = round4(w.score.score());
         if let Some(f) = w.features.as_deref_mut() {
             f.evidence.push(ev.clone());
         }
@@ -620,10 +624,9 @@ impl Engine {
         p.max_threat_level = p.max_threat_level.max(Some(ev.threat_level));
         self.stats.evidence += 1;
         self.events.push(Event::Evidence(ev));
-        if counts && w.accumulated >= self.cfg.threshold {
+        if counts && w.score.take_alert(self.cfg.threshold) {
             let evidence = std::mem::take(&mut w.pending);
-            let acc = round4(w.accumulated);
-            w.accumulated = 0.0;
+            let acc = round4(w.score.score());
             w.alerted = true;
             let tw = w.tw;
             self.stats.alerts += 1;
@@ -638,7 +641,7 @@ impl Engine {
                 timewindow: tw,
                 accumulated_threat_level: acc,
                 threat_level: ThreatLevel::Critical,
-                confidence: alert_confidence(acc),
+                confidence: alert_confidence(acc, self.cfg.threshold),
                 evidence_ids: evidence.iter().map(|e| e.id.clone()).collect(),
                 last_ts: evidence.iter().map(|e| e.ts).max().unwrap_or(tw.start),
             };
@@ -691,6 +694,18 @@ impl Engine {
                 .push(Event::WindowClosed(Box::new(w.summary(ip))));
         }
     }
+}
+
+/// What an evidence is about, for the window score: a finding reported again (with a larger
+/// count, or a higher confidence) is the same finding.
+fn finding_key(ev: &Evidence) -> u64 {
+    let mut h = Fnv::new();
+    ev.evidence_type.as_str().hash(&mut h);
+    ev.attacker.hash(&mut h);
+    ev.victim.hash(&mut h);
+    ev.proto.hash(&mut h);
+    ev.dst_port.hash(&mut h);
+    h.finish()
 }
 
 /// Window bookkeeping of a record: flow counts, tuple letters and, with summaries, the

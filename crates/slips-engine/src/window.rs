@@ -32,7 +32,8 @@ pub(crate) struct Window {
     pub profile: u32,
     pub tw: TimeWindow,
     pub flows: u64,
-    pub accumulated: f64,
+    /// The window's score (see [`crate::score`]).
+    pub score: crate::score::WindowScore,
     pub alerted: bool,
     /// Source evidence not yet part of an alert.
     pub pending: Vec<Evidence>,
@@ -49,7 +50,7 @@ impl Window {
             profile,
             tw,
             flows: 0,
-            accumulated: 0.0,
+            score: Default::default(),
             alerted: false,
             pending: Vec::new(),
             seen: HashSet::default(),

@@ -135,17 +135,71 @@ fn windows_close_by_event_time_after_grace() {
     );
 }
 
+/// Emits one HIGH/1.0 source evidence per conn, of a type chosen by the destination port
+/// (`TYPES[dport % 4]`), with the destination as victim.
+#[derive(Default)]
+struct TypedProbe;
+const TYPES: [EvidenceType; 4] = [
+    EvidenceType::TEMPLATE,
+    EvidenceType::BEACONING,
+    EvidenceType::DGA_NXDOMAINS,
+    EvidenceType::ARP_SCAN,
+];
+impl Detector for TypedProbe {
+    const NAME: &'static str = "typed_probe";
+    const DESCRIPTION: &'static str = "test probe";
+    const EVIDENCE: &'static [EvidenceType] = &TYPES;
+    const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
+    type WindowState = ();
+    fn on_record(&mut self, ctx: &DetectorCtx, _: &mut (), r: &Record, out: &mut Emitter) {
+        let Record::Conn(c) = r else { return };
+        out.emit(
+            EvidenceDraft::new(
+                TYPES[usize::from(c.dport % 4)],
+                ctx.profile,
+                Side::Src,
+                ThreatLevel::High,
+                1.0,
+                c.ts,
+                format!("conn {}", c.uid),
+            )
+            .victim_ip(c.daddr.unwrap(), Side::Dst)
+            .uids([c.uid.clone()]),
+        );
+    }
+}
+
 #[test]
-fn alert_at_threshold_then_reset() {
-    // 0.8 per evidence; threshold 2.0 -> alert on the 3rd (2.4), then again on the 6th.
-    let mut e = engine(EngineConfig {
-        threshold: 2.0,
-        ..Default::default()
-    });
-    for i in 0..7 {
-        e.process(&conn(i as f64, &format!("C{i}"), "10.0.0.1", "1.1.1.1", 80));
+fn alert_when_the_score_reaches_the_threshold_then_another_threshold() {
+    // Threshold 1.6: two high findings of different types.
+    let mut e = Engine::new(
+        EngineConfig {
+            threshold: 1.6,
+            ..Default::default()
+        },
+        vec![Hosted::boxed(TypedProbe)],
+    );
+    let conns = [
+        (0, "1.1.1.1"), // TEMPLATE: 0.8
+        (0, "1.1.1.1"), // the same finding again: still 0.8
+        (0, "2.2.2.2"), // another TEMPLATE finding: the type stays at its level, 0.8
+        (1, "1.1.1.1"), // BEACONING: 1.6 -> alert
+        (1, "1.1.1.1"), // same finding: no new alert
+        (2, "1.1.1.1"), // DGA: 2.4
+        (3, "1.1.1.1"), // ARP: 3.2 -> second alert
+    ];
+    for (i, (port, dst)) in conns.iter().enumerate() {
+        e.process(&conn(i as f64, &format!("C{i}"), "10.0.0.1", dst, *port));
     }
     let ev: Vec<_> = e.drain_events().collect();
+    let scores: Vec<f64> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Evidence(x) => Some(x.accumulated_threat_level),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scores, vec![0.8, 0.8, 0.8, 1.6, 1.6, 2.4, 3.2]);
     let alerts: Vec<_> = ev
         .iter()
         .filter_map(|e| match e {
@@ -154,25 +208,43 @@ fn alert_at_threshold_then_reset() {
         })
         .collect();
     assert_eq!(alerts.len(), 2);
-    assert_eq!(alerts[0].1, 3);
-    assert!((alerts[0].0.accumulated_threat_level - 2.4).abs() < 1e-9);
+    assert_eq!(alerts[0].1, 4);
+    assert!((alerts[0].0.accumulated_threat_level - 1.6).abs() < 1e-9);
     assert_eq!(alerts[0].0.threat_level, ThreatLevel::Critical);
-    assert_eq!(alerts[0].0.confidence, 0.0, "2.4 is below the 4.8 floor");
+    assert_eq!(alerts[0].0.confidence, 0.5, "at the threshold");
     assert_eq!(alerts[1].1, 3);
+    assert_eq!(alerts[1].0.confidence, 1.0, "at twice the threshold");
     // The alert follows the evidence that crossed the threshold.
     let pos = ev
         .iter()
         .position(|e| matches!(e, Event::Alert { .. }))
         .unwrap();
-    assert_eq!(pos, 3);
+    assert_eq!(pos, 4);
     e.finish();
     assert_eq!(e.stats().alerts, 2);
+}
+
+#[test]
+fn the_threshold_does_not_depend_on_the_window_width() {
+    for width in [300.0, 3600.0, 86_400.0] {
+        let mut e = Engine::new(
+            EngineConfig {
+                width,
+                ..Default::default()
+            },
+            vec![Hosted::boxed(TypedProbe)],
+        );
+        e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 0));
+        e.finish();
+        assert_eq!(e.stats().alerts, 1, "one high finding alerts with width {width}");
+    }
 }
 
 #[test]
 fn duplicate_and_disabled_evidence_are_dropped() {
     let mut e = engine(EngineConfig {
         disabled_evidence: vec![EvidenceType::LONG_CONNECTION],
+        threshold: 1000.0,
         ..Default::default()
     });
     e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 80));
@@ -355,7 +427,11 @@ impl Filter for DropSome {
 
 #[test]
 fn filter_drops_records_and_evidence() {
-    let mut e = engine(EngineConfig::default()).with_filter(Box::new(DropSome));
+    let mut e = engine(EngineConfig {
+        threshold: 1000.0,
+        ..Default::default()
+    })
+    .with_filter(Box::new(DropSome));
     e.process(&conn(1.0, "C1", "10.0.0.9", "1.1.1.1", 80));
     e.process(&conn(2.0, "C2", "10.0.0.1", "1.1.1.1", 80));
     e.finish();
