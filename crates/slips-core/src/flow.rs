@@ -67,6 +67,35 @@ impl Conn {
     pub fn is_flipped(&self) -> bool {
         self.history.contains('^')
     }
+    /// A connection attempt that got nowhere: not established, and really opened by the
+    /// originator. TCP: with a history, the originator's SYN (`S`) must be in it and the
+    /// connection not flipped (a host answering a scan with RSTs or SYN ACKs seen without the
+    /// SYN is not scanning); without one, a state where the originator tried (`S0`, `REJ`,
+    /// `SH`, `RSTOS0`). UDP: no reply, and not a service's answer to a client (from a port
+    /// with a known service to an ephemeral one, as SSDP, mDNS or DNS replies are).
+    pub fn is_attempt(&self) -> bool {
+        use crate::ConnState as S;
+        if self.is_established() || self.is_flipped() {
+            return false;
+        }
+        match self.proto {
+            Some(Proto::Tcp) => {
+                if self.history.is_empty() {
+                    matches!(self.state, S::S0 | S::REJ | S::SH | S::RSTOS0)
+                } else {
+                    self.history.contains('S')
+                }
+            }
+            Some(Proto::Udp) => {
+                let from_service = self.sport < 1024
+                    || crate::ports::service_name(self.sport, Proto::Udp).is_some();
+                let to_ephemeral = self.dport >= 1024
+                    && crate::ports::service_name(self.dport, Proto::Udp).is_none();
+                !(from_service && to_ephemeral)
+            }
+            _ => true,
+        }
+    }
     pub fn service_is(&self, name: &str) -> bool {
         self.service
             .as_deref()

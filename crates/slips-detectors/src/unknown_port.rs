@@ -1,6 +1,7 @@
 //! UNKNOWN_PORT: a TCP or UDP connection to a destination port without a registered, common
-//! service (the IANA table in `slips_core::ports`). HIGH when established, MEDIUM otherwise;
-//! confidence 1. Description as Slips: `Connection to unknown destination port 8760/UDP
+//! service (the IANA table in `slips_core::ports`). LOW, confidence 1 when established and
+//! 0.5 otherwise (Slips: HIGH and MEDIUM, which alone would raise alerts on benign
+//! peer-to-peer and vendor traffic). Description as Slips: `Connection to unknown destination port 8760/UDP
 //! destination IP 122.248.252.67.`
 //!
 //! Not reported, as in Slips:
@@ -11,9 +12,9 @@
 //!   run and for all profiles together);
 //! - FTP data channels: ports an FTP server announced in ftp.log (per server IP, at most
 //!   [`MAX_FTP_PORTS`], oldest forgotten first);
-//! - traffic of a profile that is port scanning in this window: more than
-//!   [`portscan::MIN_TARGETS`] distinct IPs on one port, or ports on one IP, with
-//!   not-established flows (the same rule as the port-scan detectors, counted here).
+//! - traffic of a profile that is port scanning in this window:
+//!   [`portscan::MIN_TARGETS`] distinct IPs on one port, or ports on one IP, with connection
+//!   attempts (the same rule as the port-scan detectors, counted here).
 //!
 //! Not reported either (Slips does): multicast and broadcast destinations, including UDP to
 //! an IPv4 `.255` address that never answered (LAN discovery such as Dropbox 17500, Spotify
@@ -105,7 +106,7 @@ impl UnknownPortState {
         if self.scanner {
             return true;
         }
-        let over = portscan::MIN_TARGETS + 1;
+        let over = portscan::MIN_TARGETS;
         if self.horizontal.len() < MAX_KEYS_PER_WINDOW
             || self.horizontal.contains_key(&(proto, dport))
         {
@@ -172,7 +173,7 @@ impl Detector for UnknownPort {
             Some(p @ (Proto::Tcp | Proto::Udp)) => p,
             _ => return,
         };
-        if !c.is_established() && !is_special(&daddr) && st.scan_check(proto, daddr, c.dport) {
+        if c.is_attempt() && !is_special(&daddr) && st.scan_check(proto, daddr, c.dport) {
             return;
         }
         if st.scanner || c.dport == 0 || is_known(c.dport, proto) || is_broadcast_like(c, &daddr) {
@@ -189,18 +190,15 @@ impl Detector for UnknownPort {
             return;
         }
         st.reported.insert(key);
-        let level = if c.is_established() {
-            ThreatLevel::High
-        } else {
-            ThreatLevel::Medium
-        };
+        // An unusual port is interesting, not an attack by itself (docs/scoring.md).
+        let conf = if c.is_established() { 1.0 } else { 0.5 };
         out.emit(
             EvidenceDraft::new(
                 EvidenceType::UNKNOWN_PORT,
                 saddr,
                 Side::Src,
-                level,
-                1.0,
+                ThreatLevel::Low,
+                conf,
                 c.ts,
                 format!(
                     "Connection to unknown destination port {}/{} destination IP {daddr}.",
@@ -281,8 +279,8 @@ mod tests {
         assert_eq!(
             descs(&ev),
             vec![
-                (ThreatLevel::High, 1.0, "Connection to unknown destination port 8760/UDP destination IP 122.248.252.67.".into()),
-                (ThreatLevel::Medium, 1.0, "Connection to unknown destination port 4444/TCP destination IP 1.2.3.4.".into()),
+                (ThreatLevel::Low, 1.0, "Connection to unknown destination port 8760/UDP destination IP 122.248.252.67.".into()),
+                (ThreatLevel::Low, 0.5, "Connection to unknown destination port 4444/TCP destination IP 1.2.3.4.".into()),
             ]
         );
         assert_eq!(ev[0].attacker.value, "192.168.1.129");
@@ -326,9 +324,9 @@ mod tests {
 
     #[test]
     fn scanners_are_not_reported() {
-        // Six ports on one host: a vertical scan. The first five are reported before the
+        // Ten ports on one host: a vertical scan. The first nine are reported before the
         // scan is known (as in Slips), the rest are not.
-        let flows: Vec<_> = (0..8)
+        let flows: Vec<_> = (0..12)
             .map(|i| {
                 conn(
                     i as f64,
@@ -341,7 +339,7 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(run(UnknownPort::default(), &flows).len(), 5);
+        assert_eq!(run(UnknownPort::default(), &flows).len(), 9);
     }
 
     #[test]

@@ -16,14 +16,35 @@ pub fn fmt_confidence(c: f64) -> CompactString {
     s
 }
 
-/// Slips' packet-based confidence of scans: more than 10 packets is certain, none is 0.3,
-/// otherwise a tenth per packet.
-pub fn packet_confidence(pkts: u64) -> f64 {
-    match pkts {
-        0 => 0.3,
-        p if p > 10 => 1.0,
-        p => p as f64 / 10.0,
+/// Confidence that grows with the size of what was seen (targets, attempts, names...): 0.3
+/// at `first` (the size that makes evidence at all), 1 at `full`, logarithmic in between
+/// (each doubling adds as much as the one before), 0 below `first`. See docs/scoring.md.
+pub fn ramp(n: f64, first: f64, full: f64) -> f64 {
+    if !(n >= first) || first <= 0.0 {
+        return 0.0;
     }
+    if full <= first {
+        return 1.0;
+    }
+    (0.3 + 0.7 * (n / first).ln() / (full / first).ln()).min(1.0)
+}
+
+/// The report step of a count that grows: the largest of 1, 2, 5, 10, 20, 50, 100... not
+/// above `n`. A growing finding is re-reported when its step changes (a few times per
+/// decade), and once more with its true size when its window closes.
+pub fn report_step(n: u64) -> u64 {
+    if n == 0 {
+        return 0;
+    }
+    let mut decade = 1u64;
+    while decade.saturating_mul(10) <= n {
+        decade *= 10;
+    }
+    [5u64, 2, 1]
+        .into_iter()
+        .map(|m| decade.saturating_mul(m))
+        .find(|&s| s <= n)
+        .unwrap_or(decade)
 }
 
 /// Keeps at most `cap` items, the first ones seen.
@@ -108,6 +129,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ramp_and_steps() {
+        assert_eq!(ramp(9.0, 10.0, 30.0), 0.0);
+        assert!((ramp(10.0, 10.0, 30.0) - 0.3).abs() < 1e-12);
+        assert_eq!(ramp(30.0, 10.0, 30.0), 1.0);
+        assert_eq!(ramp(999.0, 10.0, 30.0), 1.0);
+        let mid = ramp(20.0, 10.0, 40.0);
+        assert!((mid - 0.65).abs() < 1e-12, "{mid}");
+        assert_eq!(ramp(f64::NAN, 10.0, 30.0), 0.0);
+        let steps: Vec<u64> = [0, 1, 9, 10, 19, 20, 49, 50, 99, 100, 999, 1000, 2500]
+            .into_iter()
+            .map(report_step)
+            .collect();
+        assert_eq!(steps, vec![0, 1, 5, 10, 10, 20, 20, 50, 50, 100, 500, 1000, 2000]);
+    }
+
+    #[test]
     fn ip_pair_map_keeps_pairs_apart() {
         let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
         let mut m = IpPairMap::default();
@@ -138,13 +175,5 @@ mod tests {
         assert_eq!(fmt_confidence(0.6), "0.6");
         assert_eq!(fmt_confidence(0.35), "0.35");
         assert_eq!(fmt_confidence(0.0), "0");
-    }
-
-    #[test]
-    fn packet_confidence_table() {
-        assert_eq!(packet_confidence(0), 0.3);
-        assert_eq!(packet_confidence(6), 0.6);
-        assert_eq!(packet_confidence(10), 1.0);
-        assert_eq!(packet_confidence(11), 1.0);
     }
 }
