@@ -3,9 +3,11 @@
 //! a new IP (ARP cache poisoning).
 //!
 //! Differences from Slips, on purpose:
-//! - ARP scan: 5 distinct targets whose latest request is within 30 seconds of the current
-//!   one; reported once per profile and window (Slips reports the first scan at once and
-//!   batches later ones with a 10-second wall-clock timer). Slips skips the gateway; the
+//! - ARP scan: starts when 5 distinct targets' latest requests fit in 30 seconds; then every
+//!   distinct target of the window counts. HIGH (reconnaissance, as a port scan), confidence
+//!   0.3 at 5 targets to 1 at 50 ([`ramp`]); re-reported at each report step and with the
+//!   true count when the window closes (Slips reports the first scan at once and batches
+//!   later ones with a 10-second wall-clock timer, LOW 0.8 whatever its size). Slips skips the gateway; the
 //!   gateway is not known to detectors here, so a gateway sweeping the network is reported
 //!   too. Targets are capped at 4,096 per window.
 //! - Outside-the-local-network requests are reported once per target and window,
@@ -19,7 +21,8 @@
 use crate::appkit::{CappedSet, FifoMap};
 use crate::knowledge::Resources;
 use crate::FromConfig;
-use foldhash::HashMap;
+use crate::util::{fmt_confidence, ramp, report_step};
+use foldhash::{HashMap, HashSet};
 use slips_config::Config;
 use slips_core::net::{is_link_local, is_private};
 use slips_core::{
@@ -44,12 +47,38 @@ pub const ARP_SCAN_THRESHOLD: usize = 5;
 pub const ARP_SCAN_SECONDS: f64 = 30.0;
 const MAX_ARP_TARGETS: usize = 4096;
 
+/// Targets at which an ARP scan is certain.
+pub const ARP_SCAN_FULL: usize = 50;
+
 #[derive(Default)]
 pub struct ArpScanState {
-    /// Target → time of its latest request.
+    /// Target → time of its latest request (until the scan starts).
     targets: HashMap<IpAddr, Timestamp>,
+    /// Every distinct target once the scan started.
+    scanned: HashSet<IpAddr>,
     requests: u64,
-    reported: bool,
+    /// Count of the last report (0: not a scan yet).
+    reported: usize,
+    last_ts: Timestamp,
+}
+
+fn arp_scan_draft(saddr: IpAddr, st: &ArpScanState) -> EvidenceDraft {
+    let n = st.scanned.len();
+    let conf = ramp(n as f64, ARP_SCAN_THRESHOLD as f64, ARP_SCAN_FULL as f64);
+    EvidenceDraft::new(
+        EvidenceType::ARP_SCAN,
+        saddr,
+        Side::Src,
+        ThreatLevel::High,
+        conf,
+        st.last_ts,
+        format!(
+            "performing an arp scan of {n} hosts. Confidence {}.",
+            fmt_confidence(conf)
+        ),
+    )
+    .proto(Proto::Arp)
+    .flow_count(st.requests)
 }
 
 /// ARP requests to many addresses.
@@ -73,7 +102,7 @@ impl Detector for ArpScan {
         let Some((a, saddr)) = out_arp(ctx, r) else {
             return;
         };
-        if st.reported || a.operation != ArpOp::Request || saddr.is_unspecified() {
+        if a.operation != ArpOp::Request || saddr.is_unspecified() {
             return;
         }
         // A request for an unknown MAC (`resp_hw` all zeros), not a gratuitous one.
@@ -81,29 +110,33 @@ impl Detector for ArpScan {
             return;
         }
         let Some(daddr) = a.daddr else { return };
-        if st.targets.len() < MAX_ARP_TARGETS || st.targets.contains_key(&daddr) {
-            st.targets.insert(daddr, a.ts);
-        }
         st.requests += 1;
-        st.targets
-            .retain(|_, ts| a.ts.secs() - ts.secs() <= ARP_SCAN_SECONDS);
-        if st.targets.len() < ARP_SCAN_THRESHOLD {
-            return;
+        st.last_ts = st.last_ts.max(a.ts);
+        if st.reported == 0 {
+            if st.targets.len() < MAX_ARP_TARGETS || st.targets.contains_key(&daddr) {
+                st.targets.insert(daddr, a.ts);
+            }
+            st.targets
+                .retain(|_, ts| a.ts.secs() - ts.secs() <= ARP_SCAN_SECONDS);
+            if st.targets.len() < ARP_SCAN_THRESHOLD {
+                return;
+            }
+            st.scanned.extend(st.targets.drain().map(|(ip, _)| ip));
+        } else if st.scanned.len() < MAX_ARP_TARGETS {
+            st.scanned.insert(daddr);
         }
-        st.reported = true;
-        out.emit(
-            EvidenceDraft::new(
-                EvidenceType::ARP_SCAN,
-                saddr,
-                Side::Src,
-                ThreatLevel::Low,
-                0.8,
-                a.ts,
-                "performing an arp scan. Confidence 0.8.".to_string(),
-            )
-            .proto(Proto::Arp)
-            .flow_count(st.requests),
-        );
+        let n = st.scanned.len();
+        if report_step(n as u64) > report_step(st.reported as u64) {
+            st.reported = n;
+            out.emit(arp_scan_draft(saddr, st));
+        }
+    }
+
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, st: &mut ArpScanState, out: &mut Emitter) {
+        if st.reported > 0 && st.scanned.len() > st.reported {
+            st.reported = st.scanned.len();
+            out.emit(arp_scan_draft(ctx.profile, st));
+        }
     }
 }
 
@@ -319,18 +352,30 @@ mod tests {
     fn arp_scan_threshold_window_and_golden() {
         assert!(run(ArpScan, &scan(4, 1.0)).is_empty());
         let ev = run(ArpScan, &scan(60, 0.1));
+        let r = rows(&ev);
         assert_eq!(
-            rows(&ev),
-            vec![(
+            r[0],
+            (
                 EvidenceType::ARP_SCAN,
                 "192.168.1.15".into(),
                 Side::Src,
-                ThreatLevel::Low,
-                0.8,
-                "performing an arp scan. Confidence 0.8.".into()
-            )]
+                ThreatLevel::High,
+                0.3,
+                "performing an arp scan of 5 hosts. Confidence 0.3.".into()
+            )
         );
         assert_eq!(ev[0].flow_count, 5);
+        // Re-reported at 10, 20, 50, and with the true size at the close.
+        let d: Vec<&str> = r.iter().map(|x| x.5.as_str()).collect();
+        assert_eq!(
+            d[1..],
+            [
+                "performing an arp scan of 10 hosts. Confidence 0.51.",
+                "performing an arp scan of 20 hosts. Confidence 0.72.",
+                "performing an arp scan of 50 hosts. Confidence 1.",
+                "performing an arp scan of 60 hosts. Confidence 1.",
+            ]
+        );
         // Five targets over 40 s: never five within 30 s.
         assert!(run(ArpScan, &scan(5, 10.0)).is_empty());
         // Gratuitous requests (resp_hw not zero) and 0.0.0.0 probes do not count.

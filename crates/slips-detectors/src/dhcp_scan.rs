@@ -1,15 +1,17 @@
 //! DHCP_SCAN: a DHCP client requesting many different IP addresses (dhcp.log
-//! `requested_addr`) in one window. Evidence at 4, 8, 12, ... distinct addresses, MEDIUM,
-//! 0.8, `Performing a DHCP scan by requesting {n} different IP addresses. Confidence: 0.8. by
+//! `requested_addr`) in one window. Evidence at 4, 8, 12, ... distinct addresses, HIGH
+//! (Slips: MEDIUM 0.8), confidence 0.3 at 4 addresses to 1 at 10 ([`ramp`]),
+//! `Performing a DHCP scan by requesting {n} different IP addresses. Confidence: {c}. by
 //! Slips`.
 //!
 //! The client is identified by its MAC when dhcp.log has one, else by the profile: a client
 //! without an address yet has no `client_addr`, and the engine then files the record under
 //! the requested address, which changes with every request. The evidence's attacker is the
-//! client address when known, else the profile the record was filed under. Slips keeps at
+//! client address when known, else the profile of the client's first request in the window. Slips keeps at
 //! most 50 addresses per profile-window; here at most [`MAX_ADDRS`] per client and window
 //! and [`MAX_CLIENTS`] clients are tracked.
 
+use crate::util::{fmt_confidence, ramp};
 use foldhash::{HashMap, HashSet};
 use slips_core::{
     Detector, DetectorCtx, Direction, Emitter, EvidenceDraft, EvidenceType, Mac, Proto, Record,
@@ -30,7 +32,18 @@ enum Client {
 /// detector; entries of windows older than the one closing are dropped on window close.
 #[derive(Default)]
 pub struct DhcpScan {
-    requested: HashMap<(i64, Client), HashSet<IpAddr>>,
+    requested: HashMap<(i64, Client), Requests>,
+}
+
+/// Distinct addresses at which a DHCP scan is certain.
+const DHCP_SCAN_FULL: f64 = 10.0;
+
+struct Requests {
+    /// The profile of the client's first request: the attacker of every report, so that a
+    /// client without an address (filed under each requested address in turn) is one
+    /// attacker whose findings add up.
+    first_profile: IpAddr,
+    addrs: HashSet<IpAddr>,
 }
 
 impl Detector for DhcpScan {
@@ -54,24 +67,29 @@ impl Detector for DhcpScan {
         if !self.requested.contains_key(&key) && self.requested.len() >= MAX_CLIENTS {
             return;
         }
-        let set = self.requested.entry(key).or_default();
-        if set.len() >= MAX_ADDRS || !set.insert(addr) {
+        let req = self.requested.entry(key).or_insert_with(|| Requests {
+            first_profile: ctx.profile,
+            addrs: HashSet::default(),
+        });
+        if req.addrs.len() >= MAX_ADDRS || !req.addrs.insert(addr) {
             return;
         }
-        let n = set.len();
+        let n = req.addrs.len();
         if !n.is_multiple_of(4) {
             return;
         }
-        let attacker = d.client_addr.unwrap_or(ctx.profile);
+        let attacker = d.client_addr.unwrap_or(req.first_profile);
+        let conf = ramp(n as f64, 4.0, DHCP_SCAN_FULL);
         let mut e = EvidenceDraft::new(
             EvidenceType::DHCP_SCAN,
             attacker,
             Side::Src,
-            ThreatLevel::Medium,
-            0.8,
+            ThreatLevel::High,
+            conf,
             d.ts,
             format!(
-                "Performing a DHCP scan by requesting {n} different IP addresses. Confidence: 0.8. by Slips"
+                "Performing a DHCP scan by requesting {n} different IP addresses. Confidence: {}. by Slips",
+                fmt_confidence(conf)
             ),
         )
         .proto(Proto::Udp)
@@ -126,10 +144,10 @@ mod tests {
                 )
             })
             .collect();
-        let row = |n: usize| {
-            ("192.168.1.50".to_string(), ThreatLevel::Medium, 0.8, format!("Performing a DHCP scan by requesting {n} different IP addresses. Confidence: 0.8. by Slips"))
+        let row = |n: usize, c: f64, cs: &str| {
+            ("192.168.1.50".to_string(), ThreatLevel::High, c, format!("Performing a DHCP scan by requesting {n} different IP addresses. Confidence: {cs}. by Slips"))
         };
-        assert_eq!(got, vec![row(4), row(8)]);
+        assert_eq!(got, vec![row(4, 0.3, "0.3"), row(8, 0.8295, "0.83")]);
         assert_eq!(ev[0].uids, vec!["D3"]);
     }
 
@@ -138,8 +156,8 @@ mod tests {
         let flows: Vec<_> = (0..4).map(|i| req(i as f64, i, None)).collect();
         let ev = run(DhcpScan::default(), &flows);
         assert_eq!(ev.len(), 1);
-        // Filed under the last requested address (the engine's profile for the record).
-        assert_eq!(ev[0].attacker.value, "192.168.1.103");
+        // Blamed on the profile of the client's first request, whatever it asks for later.
+        assert_eq!(ev[0].attacker.value, "192.168.1.100");
         // The same address requested again does not count.
         let same: Vec<_> = (0..8).map(|i| req(i as f64, i % 3, None)).collect();
         assert!(run(DhcpScan::default(), &same).is_empty());

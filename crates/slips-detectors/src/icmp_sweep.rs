@@ -6,8 +6,9 @@
 //! timestamp, 17 address mask. Like Slips' `icmp-scans.zeek`, evidence is given every 5
 //! distinct hosts (5, 10, ..., 255); the Zeek script then restarts its counter at 255 and
 //! repeats the same small numbers, here the count keeps growing and, past 255, is reported at
-//! each further multiple of 255. MEDIUM, confidence from the number of hosts as for Zeek's
-//! notices ([`icmp_confidence`]: 0.1 at 5 hosts to 1 at 255), description as Zeek's notice
+//! each further multiple of 255. HIGH (a sweep is reconnaissance, as a port scan),
+//! confidence from the number of hosts as for Zeek's notices ([`icmp_confidence`]: 0.3 at 5
+//! hosts to 1 at 30), description as Zeek's notice
 //! (`192.168.1.109 performed ICMP address scan on 5 hosts`).
 //!
 //! This makes sweeps visible on inputs without Slips' Zeek notices. When Zeek did report the
@@ -110,7 +111,7 @@ impl IcmpSweep {
                     KINDS[f.kind],
                     ctx.profile,
                     Side::Src,
-                    ThreatLevel::Medium,
+                    ThreatLevel::High,
                     conf,
                     f.ts,
                     format!(
@@ -244,15 +245,15 @@ mod tests {
                 (
                     EvidenceType::ICMP_ADDRESS_SCAN,
                     "192.168.1.109".into(),
-                    ThreatLevel::Medium,
-                    0.1,
+                    ThreatLevel::High,
+                    0.3,
                     "192.168.1.109 performed ICMP address scan on 5 hosts".into()
                 ),
                 (
                     EvidenceType::ICMP_ADDRESS_SCAN,
                     "192.168.1.109".into(),
-                    ThreatLevel::Medium,
-                    0.118,
+                    ThreatLevel::High,
+                    0.5708,
                     "192.168.1.109 performed ICMP address scan on 10 hosts".into()
                 ),
             ]

@@ -1,7 +1,7 @@
 //! Findings that Zeek itself reported in notice.log: port and address scans, ICMP sweeps
 //! and SSH password guessing.
 
-use crate::util::fmt_confidence;
+use crate::util::{fmt_confidence, ramp};
 use slips_core::{
     Detector, DetectorCtx, Direction, Emitter, EvidenceDraft, EvidenceType, Notice, Proto, Record,
     RecordKind, RecordKinds, Side, ThreatLevel,
@@ -10,10 +10,11 @@ use slips_core::{
 #[derive(Default)]
 pub struct ZeekNotices;
 
-/// ICMP sweep confidence from the number of hosts probed: 0.1 at the first notice (5 hosts)
-/// growing linearly to 1 at 255 hosts. (Slips' formula gives 0 at 5 hosts.)
+/// ICMP sweep confidence from the number of hosts probed: 0.3 at the first notice (5 hosts)
+/// growing to 1 at 30 hosts ([`ramp`]). (Slips' formula gives 0 at 5 hosts and needs 255
+/// hosts for 1, so no sweep ever counted.)
 pub fn icmp_confidence(hosts: u64) -> f64 {
-    (0.1 + 0.9 * (hosts.saturating_sub(5) as f64) / 250.0).clamp(0.1, 1.0)
+    ramp(hosts as f64, 5.0, 30.0)
 }
 
 /// Hosts count of an ICMP scan notice: the `n` field, else "... on N hosts" in the message.
@@ -73,7 +74,7 @@ impl Detector for ZeekNotices {
         } else if note.contains("Password_Guessing") {
             (
                 EvidenceType::PASSWORD_GUESSING,
-                ThreatLevel::Medium,
+                ThreatLevel::High,
                 1.0,
                 format!(
                     "SSH brute force detector. {msg}. Confirmed by Zeek notice.log. Confidence: {}. by Zeek",
@@ -92,7 +93,7 @@ impl Detector for ZeekNotices {
             };
             (
                 ty,
-                ThreatLevel::Medium,
+                ThreatLevel::High,
                 icmp_confidence(hosts(n)),
                 msg.to_string(),
             )
@@ -216,18 +217,18 @@ mod tests {
             vec![
                 (EvidenceType::HORIZONTAL_PORT_SCAN, "147.32.83.156".into(), ThreatLevel::High, 1.0, "horizontal port scan by Zeek engine. 147.32.83.156 scanned at least 25 unique hosts on port 23/tcp in 1m14s".into(), Some(23), Some(Proto::Tcp)),
                 (EvidenceType::VERTICAL_PORT_SCAN, "1.2.3.4".into(), ThreatLevel::High, 1.0, "vertical port scan by Zeek engine. 1.2.3.4 scanned at least 15 unique ports of host 5.6.7.8 in 0m3s".into(), None, None),
-                (EvidenceType::ICMP_ADDRESS_SCAN, "192.168.1.15".into(), ThreatLevel::Medium, 0.1, "192.168.1.15 performed ICMP address scan on 5 hosts".into(), None, Some(Proto::Icmp)),
-                (EvidenceType::ICMP_TIMESTAMP_SCAN, "192.168.1.15".into(), ThreatLevel::Medium, 1.0, "192.168.1.15 performed ICMP timestamp scan on 255 hosts".into(), None, Some(Proto::Icmp)),
-                (EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), ThreatLevel::Medium, 1.0, "SSH brute force detector. 222.186.30.112 appears to be guessing SSH passwords (seen in 30 connections).. Confirmed by Zeek notice.log. Confidence: 1. by Zeek".into(), Some(22), Some(Proto::Tcp)),
+                (EvidenceType::ICMP_ADDRESS_SCAN, "192.168.1.15".into(), ThreatLevel::High, 0.3, "192.168.1.15 performed ICMP address scan on 5 hosts".into(), None, Some(Proto::Icmp)),
+                (EvidenceType::ICMP_TIMESTAMP_SCAN, "192.168.1.15".into(), ThreatLevel::High, 1.0, "192.168.1.15 performed ICMP timestamp scan on 255 hosts".into(), None, Some(Proto::Icmp)),
+                (EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), ThreatLevel::High, 1.0, "SSH brute force detector. 222.186.30.112 appears to be guessing SSH passwords (seen in 30 connections).. Confirmed by Zeek notice.log. Confidence: 1. by Zeek".into(), Some(22), Some(Proto::Tcp)),
             ]
         );
     }
 
     #[test]
     fn icmp_confidence_grows_to_one() {
-        assert_eq!(icmp_confidence(5), 0.1);
-        assert!((icmp_confidence(130) - 0.55).abs() < 1e-9);
-        assert_eq!(icmp_confidence(255), 1.0);
+        assert!((icmp_confidence(5) - 0.3).abs() < 1e-9);
+        assert!(icmp_confidence(15) > 0.7 && icmp_confidence(15) < 0.8);
+        assert_eq!(icmp_confidence(30), 1.0);
         assert_eq!(icmp_confidence(1000), 1.0);
     }
 }
