@@ -5,8 +5,11 @@
 //! - DGA (Slips bug §8.1-7): Slips' "already seen" test looks inside a tuple of two lists,
 //!   so repeated names count, and it clears the list after each evidence, so it reports every
 //!   10 NXDOMAINs. Here the *distinct* names (case-insensitive) of the profile-window are
-//!   counted and evidence comes at 10, then 15, 20, 25... as the code's comment intends.
-//!   Remembered names are capped at 10,000 per window (beyond that the count stops growing).
+//!   counted; evidence comes at 10, at each report step (20, 50, 100...) and with the true
+//!   count when the window closes. Confidence 0.3 at 10 names to 1 at 50 (Slips: 0.1 at 10,
+//!   so no DGA ever raised an alert). Reverse lookups (`.arpa`, DNSBL queries), local and
+//!   single-label names and whitelisted domains do not count. Remembered names are capped at
+//!   10,000 per window (beyond that the count stops growing).
 //! - ARPA scan: Slips compares the first query ever stored with the last one, so after two
 //!   seconds of any reverse lookups it never fires again. Here it is a sliding window: 10
 //!   distinct `*.in-addr.arpa` names within 2 seconds (at most 1,024 recent queries kept),
@@ -16,7 +19,9 @@
 //! - Invalid (private) answers are reported once per query name and answer per window.
 
 use crate::appkit::{py_float, round_to, shannon_entropy, CappedSet};
-use crate::knowledge::Resources;
+use crate::knowledge::{Knowledge, Resources};
+use crate::util::{ramp, report_step};
+use std::sync::Arc;
 use crate::FromConfig;
 use slips_config::Config;
 use slips_core::net::{is_link_local, is_multicast, is_private};
@@ -158,9 +163,10 @@ impl Detector for DnsAnswers {
     }
 }
 
-/// Reports start at this many distinct NXDOMAIN names, then every [`DGA_STEP`].
+/// Reports start at this many distinct NXDOMAIN names; then at each report step.
 pub const DGA_THRESHOLD: usize = 10;
-pub const DGA_STEP: usize = 5;
+/// Distinct names at which a DGA is certain.
+pub const DGA_FULL: usize = 50;
 const MAX_NXDOMAINS: usize = 10_000;
 
 #[derive(Default)]
@@ -168,11 +174,67 @@ pub struct DgaState {
     names: CappedSet<Str>,
     uids: Vec<Str>,
     flows: u64,
+    /// Count of the last report (0: none yet).
+    reported: usize,
+    last_ts: Timestamp,
 }
 
 /// Many distinct names that do not exist (DGA or domain scanning).
-#[derive(Default)]
-pub struct DgaNxdomains;
+pub struct DgaNxdomains {
+    knowledge: Arc<dyn Knowledge>,
+}
+
+impl Default for DgaNxdomains {
+    fn default() -> Self {
+        DgaNxdomains {
+            knowledge: Arc::new(crate::NoKnowledge),
+        }
+    }
+}
+
+impl FromConfig for DgaNxdomains {
+    fn from_config(_: &Config, res: &Resources) -> Self {
+        DgaNxdomains {
+            knowledge: Arc::clone(&res.knowledge),
+        }
+    }
+}
+
+/// Names that fail for reasons other than a DGA: reverse lookups (`.arpa`, and DNSBL
+/// queries such as `4.3.2.1.zen.spamhaus.org`, whose first four labels are an IPv4 address),
+/// local names, and single-label names (search-list and browser probes).
+fn is_dga_candidate(q: &str) -> bool {
+    if q.ends_with(".arpa") || q.ends_with(".local") || !q.contains('.') {
+        return false;
+    }
+    let mut labels = q.split('.');
+    let reversed_ip = labels
+        .by_ref()
+        .take(4)
+        .filter(|l| !l.is_empty() && l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()))
+        .count()
+        == 4;
+    !(reversed_ip && labels.next().is_some())
+}
+
+fn dga_draft(ctx: &DetectorCtx, st: &DgaState) -> EvidenceDraft {
+    let n = st.names.len();
+    let confidence = ramp(n as f64, DGA_THRESHOLD as f64, DGA_FULL as f64);
+    EvidenceDraft::new(
+        EvidenceType::DGA_NXDOMAINS,
+        ctx.profile,
+        Side::Src,
+        ThreatLevel::High,
+        confidence,
+        st.last_ts,
+        format!(
+            "Possible DGA or domain scanning. {} failed to resolve {n} different domains",
+            ctx.profile
+        ),
+    )
+    .uids(st.uids.iter().cloned())
+    .flow_count(st.flows)
+}
 
 impl Detector for DgaNxdomains {
     const NAME: &'static str = "dga_nxdomains";
@@ -192,38 +254,33 @@ impl Detector for DgaNxdomains {
             return;
         }
         let Some(q) = query(d) else { return };
-        let q = q.to_ascii_lowercase();
-        if q.ends_with(".arpa") || q.ends_with(".local") {
+        let q = q.trim_end_matches('.').to_ascii_lowercase();
+        if !is_dga_candidate(&q) || self.knowledge.domain_whitelisted(&q) {
             return;
         }
         if st.names.len() >= MAX_NXDOMAINS || !st.names.insert(q.as_str().into()) {
             return;
         }
         st.flows += 1;
+        st.last_ts = st.last_ts.max(d.ts);
         crate::util::push_capped(
             &mut st.uids,
             d.uid.clone(),
             slips_core::evidence::MAX_UIDS_PER_EVIDENCE,
         );
         let n = st.names.len();
-        if n < DGA_THRESHOLD || !n.is_multiple_of(DGA_STEP) {
+        if n < DGA_THRESHOLD || report_step(n as u64) <= report_step(st.reported as u64) {
             return;
         }
-        let confidence = round_to((n as f64 / 100.0).min(1.0), 2);
-        let saddr = d.id.map(|e| e.saddr).unwrap_or(ctx.profile);
-        out.emit(
-            EvidenceDraft::new(
-                EvidenceType::DGA_NXDOMAINS,
-                ctx.profile,
-                Side::Src,
-                ThreatLevel::High,
-                confidence,
-                d.ts,
-                format!("Possible DGA or domain scanning. {saddr} failed to resolve {n} different domains"),
-            )
-            .uids(st.uids.iter().cloned())
-            .flow_count(st.flows),
-        );
+        st.reported = n;
+        out.emit(dga_draft(ctx, st));
+    }
+
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, st: &mut DgaState, out: &mut Emitter) {
+        if st.reported > 0 && st.names.len() > st.reported {
+            st.reported = st.names.len();
+            out.emit(dga_draft(ctx, st));
+        }
     }
 }
 
@@ -471,17 +528,18 @@ mod tests {
     }
 
     #[test]
-    fn dga_counts_distinct_names_at_10_15_20() {
-        assert!(run(DgaNxdomains, &nx(9, 9)).is_empty());
+    fn dga_counts_distinct_names_with_their_true_count() {
+        assert!(run(DgaNxdomains::default(), &nx(9, 9)).is_empty());
         // Repeats of 9 names never reach 10 distinct (Slips counted them).
-        assert!(run(DgaNxdomains, &nx(40, 9)).is_empty());
-        let ev = run(DgaNxdomains, &nx(22, 22));
+        assert!(run(DgaNxdomains::default(), &nx(40, 9)).is_empty());
+        let ev = run(DgaNxdomains::default(), &nx(60, 60));
         assert_eq!(
             rows(&ev),
             vec![
-                (EvidenceType::DGA_NXDOMAINS, "10.0.0.5".into(), Side::Src, ThreatLevel::High, 0.1, "Possible DGA or domain scanning. 10.0.0.5 failed to resolve 10 different domains".into()),
-                (EvidenceType::DGA_NXDOMAINS, "10.0.0.5".into(), Side::Src, ThreatLevel::High, 0.15, "Possible DGA or domain scanning. 10.0.0.5 failed to resolve 15 different domains".into()),
-                (EvidenceType::DGA_NXDOMAINS, "10.0.0.5".into(), Side::Src, ThreatLevel::High, 0.2, "Possible DGA or domain scanning. 10.0.0.5 failed to resolve 20 different domains".into()),
+                (EvidenceType::DGA_NXDOMAINS, "10.0.0.5".into(), Side::Src, ThreatLevel::High, 0.3, "Possible DGA or domain scanning. 10.0.0.5 failed to resolve 10 different domains".into()),
+                (EvidenceType::DGA_NXDOMAINS, "10.0.0.5".into(), Side::Src, ThreatLevel::High, 0.6015, "Possible DGA or domain scanning. 10.0.0.5 failed to resolve 20 different domains".into()),
+                (EvidenceType::DGA_NXDOMAINS, "10.0.0.5".into(), Side::Src, ThreatLevel::High, 1.0, "Possible DGA or domain scanning. 10.0.0.5 failed to resolve 50 different domains".into()),
+                (EvidenceType::DGA_NXDOMAINS, "10.0.0.5".into(), Side::Src, ThreatLevel::High, 1.0, "Possible DGA or domain scanning. 10.0.0.5 failed to resolve 60 different domains".into()),
             ]
         );
         assert_eq!(ev[0].uids.len(), 10);
@@ -505,7 +563,17 @@ mod tests {
             "NXDOMAIN",
             &[],
         ));
-        assert!(run(DgaNxdomains, &flows).is_empty());
+        // DNSBL lookups are reverse lookups too; single-label names are probes.
+        for (i, q) in ["4.3.2.1.zen.spamhaus.org", "qxkzjwhd", "12.0.0.127.dnsbl.example"]
+            .into_iter()
+            .enumerate()
+        {
+            flows.push(dns(30.0 + i as f64, "Z", "10.0.0.5", q, "A", "NXDOMAIN", &[]));
+        }
+        assert!(run(DgaNxdomains::default(), &flows).is_empty());
+        assert!(is_dga_candidate("kq3vx9z1pl.com"));
+        assert!(is_dga_candidate("1.2.3.4.example"));
+        assert!(!is_dga_candidate("1.2.3.4.zen.spamhaus.org"));
     }
 
     fn arpa(n: usize, spacing: f64) -> Vec<slips_core::Flow> {

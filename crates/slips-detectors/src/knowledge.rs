@@ -79,6 +79,11 @@ pub trait Knowledge: Send + Sync {
     fn intel(&self) -> Option<&dyn IocLookup> {
         None
     }
+    /// Whether the whitelist names this domain (or a parent) for alerts: detectors that
+    /// count names (DGA) skip such names, as whitelisted evidence is dropped anyway.
+    fn domain_whitelisted(&self, _domain: &str) -> bool {
+        false
+    }
 }
 
 /// An online hash service listing a downloaded file as malicious.

@@ -75,7 +75,6 @@ default_from_config!(
     icmp_sweep::IcmpSweep,
     dhcp_scan::DhcpScan,
     tls::DnsOverHttps,
-    dns::DgaNxdomains,
     dns::DnsArpaScan,
     ssh::SshVersions,
     smtp::SmtpLogin,

@@ -55,6 +55,7 @@ pub struct IntelKnowledge {
     pub(crate) vendors: MacVendors,
     pub(crate) tor: HashSet<IpAddr>,
     pub(crate) online: Option<Arc<Online>>,
+    pub(crate) whitelist: Option<Arc<crate::Whitelist>>,
 }
 
 impl std::fmt::Debug for IntelKnowledge {
@@ -83,7 +84,14 @@ impl IntelKnowledge {
             vendors,
             tor,
             online: None,
+            whitelist: None,
         }
+    }
+
+    /// Adds the whitelist, for [`Knowledge::domain_whitelisted`].
+    pub fn with_whitelist(mut self, whitelist: Option<Arc<crate::Whitelist>>) -> Self {
+        self.whitelist = whitelist;
+        self
     }
 
     /// Adds the online enrichers (reverse DNS, whois, VirusTotal, hash lookups).
@@ -161,6 +169,11 @@ impl Knowledge for IntelKnowledge {
     }
     fn intel(&self) -> Option<&dyn IocLookup> {
         Some(&*self.intel)
+    }
+    fn domain_whitelisted(&self, domain: &str) -> bool {
+        self.whitelist.as_ref().is_some_and(|w| {
+            w.domain(domain, slips_core::Side::Dst, crate::whitelist::Ignore::Alerts)
+        })
     }
     fn domain_age_days(&self, domain: &str) -> Option<u32> {
         self.online.as_ref()?.domain_age_days(domain)

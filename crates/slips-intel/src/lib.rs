@@ -440,7 +440,8 @@ impl Intel {
         }
         let knowledge = Arc::new(
             IntelKnowledge::new(Arc::clone(&intel), Arc::clone(&geo), orgs, vendors, tor)
-                .with_online(online),
+                .with_online(online)
+                .with_whitelist(whitelist.clone()),
         );
 
         for pr in problems.kept.iter().take(20) {
