@@ -572,7 +572,7 @@ mod tests {
         }
         assert!(run(DgaNxdomains::default(), &flows).is_empty());
         assert!(is_dga_candidate("kq3vx9z1pl.com"));
-        assert!(is_dga_candidate("1.2.3.4.example"));
+        assert!(is_dga_candidate("1.2.3.example.com"));
         assert!(!is_dga_candidate("1.2.3.4.zen.spamhaus.org"));
     }
 
