@@ -1,25 +1,76 @@
 //! SMTP login failures and brute force from smtp.log (Slips' `flow_alerts/smtp.py`).
 //!
-//! A bad login is a record whose `last_reply` contains "bad smtp-auth user"; three of them
-//! from one profile within 10 seconds are a brute force. Differences from Slips: the three
+//! A bad login is a record whose `last_reply` contains "bad smtp-auth user" or is a `535`
+//! reply (LOW: one refused login is often a typo); three of them from one profile within 10
+//! seconds start a brute force (HIGH, confidence 0.3 at 3 logins to 1 at 10), which then
+//! counts every further bad login of the window, re-reported at each report step and with
+//! its true count when the window closes. Differences from Slips: the three
 //! logins are looked for in a sliding 10-second window (Slips drops only the oldest one
 //! when the first and third are too far apart, which is the same thing), and the memory is
 //! per profile-window (at most 3 recent bad logins kept). Every smtp.log line counts, also
 //! several lines of one session, as in Slips.
 
+use crate::util::{fmt_confidence, push_capped, ramp, report_step};
+use slips_core::evidence::MAX_UIDS_PER_EVIDENCE;
 use slips_core::{
     Detector, DetectorCtx, Direction, Emitter, EvidenceDraft, EvidenceType, Proto, Record,
     RecordKind, RecordKinds, Side, Str, ThreatLevel, Timestamp,
 };
 use std::collections::VecDeque;
 
-/// Bad logins that make a brute force, and the time they must fit in.
+/// Bad logins that start a brute force, and the time they must fit in.
 pub const SMTP_BRUTEFORCE_THRESHOLD: usize = 3;
 pub const SMTP_BRUTEFORCE_SECONDS: f64 = 10.0;
+/// Bad logins at which a brute force is certain.
+pub const SMTP_BRUTEFORCE_FULL: u64 = 10;
 
 #[derive(Default)]
 pub struct SmtpState {
     recent: VecDeque<(Timestamp, Str)>,
+    /// Once started: bad logins of the window, the uids, and the count last reported.
+    campaign: Option<Campaign>,
+}
+
+struct Campaign {
+    server: std::net::IpAddr,
+    port: u16,
+    logins: u64,
+    reported: u64,
+    uids: Vec<Str>,
+    last_ts: Timestamp,
+}
+
+/// Whether an SMTP reply refuses a login: Slips' "bad smtp-auth user", or the standard
+/// `535` reply (RFC 4954: authentication credentials invalid).
+pub fn is_bad_login(reply: &str) -> bool {
+    reply.contains("bad smtp-auth user") || reply.trim_start().starts_with("535")
+}
+
+fn bruteforce_draft(attacker: std::net::IpAddr, c: &Campaign) -> EvidenceDraft {
+    let conf = ramp(
+        c.logins as f64,
+        SMTP_BRUTEFORCE_THRESHOLD as f64,
+        SMTP_BRUTEFORCE_FULL as f64,
+    );
+    EvidenceDraft::new(
+        EvidenceType::SMTP_LOGIN_BRUTEFORCE,
+        attacker,
+        Side::Src,
+        ThreatLevel::High,
+        conf,
+        c.last_ts,
+        format!(
+            "doing SMTP login bruteforce to {}. {} bad logins. Confidence: {}. ",
+            c.server,
+            c.logins,
+            fmt_confidence(conf)
+        ),
+    )
+    .victim_ip(c.server, Side::Dst)
+    .proto(Proto::Tcp)
+    .ports(None, Some(c.port))
+    .uids(c.uids.iter().cloned())
+    .flow_count(c.logins)
 }
 
 #[derive(Default)]
@@ -43,15 +94,16 @@ impl Detector for SmtpLogin {
         let (Some(e), Some(reply)) = (s.id, s.last_reply.as_deref()) else {
             return;
         };
-        if !reply.contains("bad smtp-auth user") {
+        if !is_bad_login(reply) {
             return;
         }
+        // One refused login is a typo as often as an attack: low.
         out.emit(
             EvidenceDraft::new(
                 EvidenceType::BAD_SMTP_LOGIN,
                 e.saddr,
                 Side::Src,
-                ThreatLevel::High,
+                ThreatLevel::Low,
                 1.0,
                 s.ts,
                 format!("doing bad SMTP login to {} ", e.daddr),
@@ -61,6 +113,18 @@ impl Detector for SmtpLogin {
             .ports(Some(e.sport), Some(e.dport))
             .uids([s.uid.clone()]),
         );
+        if let Some(c) = st.campaign.as_mut() {
+            c.logins += 1;
+            c.last_ts = c.last_ts.max(s.ts);
+            c.server = e.daddr;
+            c.port = e.dport;
+            push_capped(&mut c.uids, s.uid.clone(), MAX_UIDS_PER_EVIDENCE);
+            if report_step(c.logins) > report_step(c.reported) {
+                c.reported = c.logins;
+                out.emit(bruteforce_draft(e.saddr, c));
+            }
+            return;
+        }
         st.recent.push_back((s.ts, s.uid.clone()));
         while st
             .recent
@@ -74,24 +138,23 @@ impl Detector for SmtpLogin {
             return;
         }
         let uids: Vec<Str> = st.recent.drain(..).map(|(_, u)| u).collect();
-        out.emit(
-            EvidenceDraft::new(
-                EvidenceType::SMTP_LOGIN_BRUTEFORCE,
-                e.saddr,
-                Side::Src,
-                ThreatLevel::High,
-                1.0,
-                s.ts,
-                format!(
-                    "doing SMTP login bruteforce to {}. {SMTP_BRUTEFORCE_THRESHOLD} logins in 10 seconds. ",
-                    e.daddr
-                ),
-            )
-            .victim_ip(e.daddr, Side::Dst)
-            .proto(Proto::Tcp)
-            .ports(Some(e.sport), Some(e.dport))
-            .uids(uids),
-        );
+        let c = Campaign {
+            server: e.daddr,
+            port: e.dport,
+            logins: uids.len() as u64,
+            reported: uids.len() as u64,
+            uids,
+            last_ts: s.ts,
+        };
+        out.emit(bruteforce_draft(e.saddr, &c));
+        st.campaign = Some(c);
+    }
+
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, st: &mut SmtpState, out: &mut Emitter) {
+        if let Some(c) = st.campaign.as_mut().filter(|c| c.logins > c.reported) {
+            c.reported = c.logins;
+            out.emit(bruteforce_draft(ctx.profile, c));
+        }
     }
 }
 
@@ -130,7 +193,7 @@ mod tests {
             (
                 EvidenceType::BAD_SMTP_LOGIN,
                 "10.1.11.101".to_string(),
-                ThreatLevel::High,
+                ThreatLevel::Low,
                 1.0,
                 "doing bad SMTP login to 80.75.42.226 ".to_string(),
                 n,
@@ -146,12 +209,23 @@ mod tests {
                     EvidenceType::SMTP_LOGIN_BRUTEFORCE,
                     "10.1.11.101".into(),
                     ThreatLevel::High,
-                    1.0,
-                    "doing SMTP login bruteforce to 80.75.42.226. 3 logins in 10 seconds. ".into(),
+                    0.3,
+                    "doing SMTP login bruteforce to 80.75.42.226. 3 bad logins. Confidence: 0.3. ".into(),
                     3
                 ),
             ]
         );
+        // Four bad logins on one connection are four (and a 535 reply counts).
+        let flows: Vec<_> = (0..12)
+            .map(|i| smtp(i as f64, "ONE", "10.1.11.101", "80.75.42.226", "535 5.7.8 Authentication failed"))
+            .collect();
+        let ev = run(SmtpLogin, &flows);
+        let brute: Vec<_> = ev
+            .iter()
+            .filter(|e| e.evidence_type == EvidenceType::SMTP_LOGIN_BRUTEFORCE)
+            .map(|e| (e.flow_count, e.confidence))
+            .collect();
+        assert_eq!(brute, vec![(3, 0.3), (5, 0.597), (10, 1.0), (12, 1.0)]);
         assert_eq!(ev[3].victim.as_ref().unwrap().value, "80.75.42.226");
     }
 

@@ -253,10 +253,17 @@ pub fn brute_force_confidence(attempts: u32, threshold: u32, bonus: f64) -> f64 
 
 #[derive(Default)]
 struct Campaign {
+    saddr: Option<IpAddr>,
     attempts: u32,
     uids: Vec<Str>,
     flows: u64,
     reported: Option<u32>,
+    /// Attempts at the last report.
+    reported_attempts: u32,
+    /// A successful login followed the guessing (reported once, then nothing more).
+    succeeded: bool,
+    last_ts: Timestamp,
+    client: Option<Str>,
 }
 
 #[derive(Default)]
@@ -350,10 +357,22 @@ impl Detector for SshBruteForce {
             Record::Ssh(s) => s,
             _ => return,
         };
+        let Some(e) = s.id else { return };
         if s.auth_success == Some(true) {
+            // A login that succeeds after guessing: the attack worked.
+            let Some(c) = st.campaigns.get_mut(&(e.daddr, e.dport)) else {
+                return;
+            };
+            if c.reported.is_none() || c.succeeded {
+                return;
+            }
+            c.succeeded = true;
+            push_capped(&mut c.uids, s.uid.clone(), MAX_UIDS_PER_EVIDENCE);
+            c.flows += 1;
+            let d = self.draft(st, e, s.client.as_deref(), s.ts, true);
+            out.emit(d);
             return;
         }
-        let Some(e) = s.id else { return };
         let inc = match s.auth_attempts.unwrap_or(0) {
             0 => 1,
             n => n,
@@ -364,30 +383,87 @@ impl Detector for SshBruteForce {
             return;
         }
         let c = st.campaigns.entry((e.daddr, e.dport)).or_default();
+        c.saddr = Some(e.saddr);
         c.attempts = c.attempts.saturating_add(inc);
         c.flows += 1;
+        c.last_ts = c.last_ts.max(s.ts);
+        c.client = s.client.clone();
         push_capped(&mut c.uids, s.uid.clone(), MAX_UIDS_PER_EVIDENCE);
         let Some(b) = bucket(c.attempts, self.threshold) else {
             return;
         };
-        if c.reported.is_some_and(|r| r >= b) {
+        if c.reported.is_some_and(|r| r >= b) || c.succeeded {
             return;
         }
         c.reported = Some(b);
+        c.reported_attempts = c.attempts;
+        let d = self.draft(st, e, s.client.as_deref(), s.ts, false);
+        out.emit(d);
+    }
+
+    fn on_window_closed(
+        &mut self,
+        _ctx: &DetectorCtx,
+        st: &mut BruteForceState,
+        out: &mut Emitter,
+    ) {
+        // The true number of attempts, when it grew since the last report.
+        let mut keys: Vec<_> = st
+            .campaigns
+            .iter()
+            .filter(|(_, c)| c.reported.is_some() && !c.succeeded && c.attempts > c.reported_attempts)
+            .map(|(k, _)| *k)
+            .collect();
+        keys.sort_unstable();
+        for (daddr, dport) in keys {
+            let Some(c) = st.campaigns.get_mut(&(daddr, dport)) else {
+                continue;
+            };
+            c.reported_attempts = c.attempts;
+            let (ts, client) = (c.last_ts, c.client.clone());
+            let Some(saddr) = c.saddr else { continue };
+            let e = slips_core::flow::Endpoints {
+                saddr,
+                sport: 0,
+                daddr,
+                dport,
+            };
+            let d = self.draft(st, e, client.as_deref(), ts, false);
+            out.emit(d);
+        }
+    }
+}
+
+impl SshBruteForce {
+    /// The evidence of a guessing campaign; `succeeded`: it ended in a successful login
+    /// (CRITICAL, confidence 1).
+    fn draft(
+        &self,
+        st: &BruteForceState,
+        e: slips_core::flow::Endpoints,
+        client: Option<&str>,
+        ts: Timestamp,
+        succeeded: bool,
+    ) -> EvidenceDraft {
+        let c = &st.campaigns[&(e.daddr, e.dport)];
         let (banner, source) = match self.banners.get(&e.saddr) {
             Some(b) => (b.as_str(), "software.log"),
-            None => match s.client.as_deref().filter(|c| !c.is_empty()) {
+            None => match client.filter(|c| !c.is_empty()) {
                 Some(c) => (c, "ssh.log"),
                 None => ("", ""),
             },
         };
         let confirmed = st.zeek_confirmed;
         let effective = c.attempts.max(confirmed.unwrap_or(0));
-        let conf = brute_force_confidence(
-            effective,
-            self.threshold,
-            banner_bonus(banner, source == "software.log"),
-        );
+        let conf = if succeeded {
+            1.0
+        } else {
+            brute_force_confidence(
+                effective,
+                self.threshold,
+                banner_bonus(banner, source == "software.log"),
+            )
+        };
         let port = match service_name(e.dport, Proto::Tcp) {
             Some(name) => format!("{name} {}/tcp", e.dport),
             None => format!("{}/tcp", e.dport),
@@ -396,6 +472,9 @@ impl Detector for SshBruteForce {
             "SSH brute force detector from {} to {} on {port}. Attempts observed: {}.",
             e.saddr, e.daddr, c.attempts
         );
+        if succeeded {
+            description.push_str(" Then a successful login.");
+        }
         if !banner.is_empty() {
             description.push_str(&format!(" Client banner: {banner} from {source}."));
         }
@@ -403,22 +482,25 @@ impl Detector for SshBruteForce {
             description.push_str(" Confirmed by Zeek notice.log.");
         }
         description.push_str(&format!(" Confidence: {}. by Slips", py_float(conf)));
-        out.emit(
-            EvidenceDraft::new(
-                EvidenceType::PASSWORD_GUESSING,
-                e.saddr,
-                Side::Src,
-                ThreatLevel::Medium,
-                conf,
-                s.ts,
-                description,
-            )
-            .victim_ip(e.daddr, Side::Dst)
-            .proto(Proto::Tcp)
-            .ports(None, Some(e.dport))
-            .uids(c.uids.iter().cloned())
-            .flow_count(c.flows),
-        );
+        let level = if succeeded {
+            ThreatLevel::Critical
+        } else {
+            ThreatLevel::High
+        };
+        EvidenceDraft::new(
+            EvidenceType::PASSWORD_GUESSING,
+            e.saddr,
+            Side::Src,
+            level,
+            conf,
+            ts,
+            description,
+        )
+        .victim_ip(e.daddr, Side::Dst)
+        .proto(Proto::Tcp)
+        .ports(None, Some(e.dport))
+        .uids(c.uids.iter().cloned())
+        .flow_count(c.flows)
     }
 }
 
@@ -540,14 +622,38 @@ mod tests {
     }
 
     #[test]
+    fn guessing_then_a_login_is_critical_and_true_counts_are_reported() {
+        // 45 failures, then the right password.
+        let mut flows = failed(45, Some(1));
+        flows.push(ssh(50.0, "OK", "222.186.30.112", "147.32.80.37", Some(true), Some(1)));
+        let ev = run(SshBruteForce::default(), &flows);
+        let last = ev.last().unwrap();
+        assert_eq!(last.threat_level, ThreatLevel::Critical);
+        assert_eq!(last.confidence, 1.0);
+        assert_eq!(
+            last.description,
+            "SSH brute force detector from 222.186.30.112 to 147.32.80.37 on ssh 22/tcp. Attempts observed: 45. Then a successful login. Confidence: 1.0. by Slips"
+        );
+        assert!(last.uids.iter().any(|u| u == "OK"));
+        // Without the login: reports at 9, 10, 12, 16, 24, 40, then 45 at the close.
+        let ev = run(SshBruteForce::default(), &failed(45, Some(1)));
+        let n: Vec<u64> = ev.iter().map(|e| e.flow_count).collect();
+        assert_eq!(n, vec![9, 10, 12, 16, 24, 40, 45]);
+        assert!(ev.iter().all(|e| e.threat_level == ThreatLevel::High));
+        // A login without guessing is not an attack.
+        let ok = [ssh(1.0, "A", "10.0.0.1", "10.0.0.2", Some(true), Some(1))];
+        assert!(run(SshBruteForce::default(), &ok).is_empty());
+    }
+
+    #[test]
     fn brute_force_threshold_edge_and_golden() {
         assert!(run(SshBruteForce::default(), &failed(8, Some(1))).is_empty());
         let ev = run(SshBruteForce::default(), &failed(10, None));
         assert_eq!(
             rows(&ev),
             vec![
-                (EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), Side::Src, ThreatLevel::Medium, 0.5, "SSH brute force detector from 222.186.30.112 to 147.32.80.37 on ssh 22/tcp. Attempts observed: 9. Confidence: 0.5. by Slips".into()),
-                (EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), Side::Src, ThreatLevel::Medium, 0.52, "SSH brute force detector from 222.186.30.112 to 147.32.80.37 on ssh 22/tcp. Attempts observed: 10. Confidence: 0.52. by Slips".into()),
+                (EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), Side::Src, ThreatLevel::High, 0.5, "SSH brute force detector from 222.186.30.112 to 147.32.80.37 on ssh 22/tcp. Attempts observed: 9. Confidence: 0.5. by Slips".into()),
+                (EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), Side::Src, ThreatLevel::High, 0.52, "SSH brute force detector from 222.186.30.112 to 147.32.80.37 on ssh 22/tcp. Attempts observed: 10. Confidence: 0.52. by Slips".into()),
             ]
         );
         assert_eq!(ev[1].victim.as_ref().unwrap().value, "147.32.80.37");
@@ -587,7 +693,7 @@ mod tests {
         let ev = run(SshBruteForce::default(), &flows);
         assert_eq!(
             rows(&ev),
-            vec![(EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), Side::Src, ThreatLevel::Medium, 1.0, "SSH brute force detector from 222.186.30.112 to 147.32.80.37 on ssh 22/tcp. Attempts observed: 9. Client banner: libssh2 libssh2_1.9 from software.log. Confirmed by Zeek notice.log. Confidence: 1.0. by Slips".into())]
+            vec![(EvidenceType::PASSWORD_GUESSING, "222.186.30.112".into(), Side::Src, ThreatLevel::High, 1.0, "SSH brute force detector from 222.186.30.112 to 147.32.80.37 on ssh 22/tcp. Attempts observed: 9. Client banner: libssh2 libssh2_1.9 from software.log. Confirmed by Zeek notice.log. Confidence: 1.0. by Slips".into())]
         );
         // Banner from ssh.log when software.log has none.
         let mut flows = failed(9, Some(1));
