@@ -10,7 +10,9 @@
 //!   registered domain queried by a host.
 //!
 //! Pairs are scored when a window of the source's profile closes, if they had connections
-//! in it, so a beacon that goes on is reported in every window it is active. Like RITA, only
+//! in it; a beacon is reported once, in the first window where it scores (it is one
+//! finding, not one per window). DNS, NTP, ICMP and multicast-discovery connections are
+//! periodic by design and never scored. Like RITA, only
 //! connections to public destination addresses are scored by IP (internal-to-internal
 //! traffic is filtered); server names are scored whatever the address.
 //!
@@ -22,12 +24,12 @@
 //!   connection repeated all day at random times (an NTP or monitoring client), which RITA
 //!   rates LOW/MEDIUM; and with a dozen random gaps the timestamp subscore alone reaches
 //!   0.8 by chance among thousands of pairs;
-//! * it has at least [`MIN_CONNECTIONS`] (24) connections, so that the timing statistics
-//!   mean something;
+//! * it has at least [`MIN_CONNECTIONS`] (12) connections, so that the timing statistics
+//!   mean something (a real HTTPS beacon of 22 connections in 67 seconds is caught);
 //! * its histogram subscore is not 0 (early in a capture the dataset span is short, and a
 //!   few connections would otherwise get a high duration coverage; RITA scores a day).
 //!
-//! Confidence: `min(1, connections / 24)`, so 1 for every reported pair.
+//! Confidence: 0.3 at 12 connections to 1 at 24 ([`ramp`]).
 //!
 //! Memory (all bounded): at most [`MAX_PAIRS`] pairs (about 6 KB each at most, see
 //! `slips_models::beacon`; a pair keeps its connections as they come, at most 23, until it
@@ -39,7 +41,7 @@
 //! [`MAX_DOMAINS`] (source, domain) entries of at most 1,001 subdomain hashes.
 
 use crate::knowledge::Resources;
-use crate::util::IpPairMap;
+use crate::util::{ramp, IpPairMap};
 use foldhash::HashMap;
 use slips_core::net::is_public;
 use slips_core::{
@@ -63,7 +65,18 @@ pub const MAX_DOMAINS: usize = 65_536;
 /// Smallest timestamp subscore reported as beaconing.
 pub const MIN_TS_SCORE: f64 = 0.9;
 /// Fewest connections of a pair reported as beaconing.
-pub const MIN_CONNECTIONS: u64 = 24;
+pub const MIN_CONNECTIONS: u64 = 12;
+/// Connections at which a beacon is certain.
+pub const FULL_CONNECTIONS: u64 = 24;
+
+/// Connections that are periodic by design, not beacons: DNS to the resolver, NTP, ICMP
+/// (ping, monitoring) and multicast discovery.
+fn never_a_beacon(c: &slips_core::Conn) -> bool {
+    c.proto().is_icmp()
+        || matches!(c.dport, 53 | 123 | 853 | 5353 | 1900 | 137 | 138)
+        || c.service_is("dns")
+        || c.service_is("ntp")
+}
 
 /// What a source beacons to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -159,6 +172,9 @@ struct Pair<S> {
     /// Window number of the latest connection, and of the latest beaconing report.
     last_window: i64,
     reported_window: Option<i64>,
+    /// Reported as a beacon: a beacon is one finding, reported once (not in every window
+    /// it goes on in).
+    beaconed: bool,
     last_uid: Str,
     /// Highest long-connection severity reported.
     long_reported: Option<Severity>,
@@ -405,6 +421,9 @@ impl Detector for Beaconing {
                 let (Some(src), Some(dst)) = (c.saddr, c.daddr) else {
                     return;
                 };
+                if never_a_beacon(c) {
+                    return;
+                }
                 let bytes = source_bytes(c.sip_bytes, c.sbytes);
                 let ts = c.ts.secs();
                 if is_public(&dst) {
@@ -476,7 +495,7 @@ impl Detector for Beaconing {
         let mut found: Vec<(Target, EvidenceDraft)> = Vec::new();
         self.table.visit_queue(ctx.profile, |src, target, p| {
             // Pairs with connections in this window (or later ones), once per window.
-            if p.last_window < w || p.reported_window.is_some_and(|r| r >= w) {
+            if p.beaconed || p.last_window < w || p.reported_window.is_some_and(|r| r >= w) {
                 return keep(p);
             }
             p.reported_window = Some(w);
@@ -498,6 +517,7 @@ impl Detector for Beaconing {
                 Target::Ip(ip) => (Ioc::ip(*ip, Side::Dst), ip.to_string()),
                 Target::Name(n) => (Ioc::domain(n, Side::Dst), n.to_string()),
             };
+            p.beaconed = true;
             found.push((
                 target.clone(),
                 EvidenceDraft::new(
@@ -505,7 +525,11 @@ impl Detector for Beaconing {
                     *src,
                     Side::Src,
                     lvl,
-                    (s.connections as f64 / MIN_CONNECTIONS as f64).min(1.0),
+                    ramp(
+                        s.connections as f64,
+                        MIN_CONNECTIONS as f64,
+                        FULL_CONNECTIONS as f64,
+                    ),
                     Timestamp::from_secs(p.stats.last),
                     format!(
                         "Beaconing from {src} to {what}: {} connections, beacon score {} (timestamps {}, data sizes {}, histogram {}, duration {}), RITA threat score {:.3}",
@@ -825,20 +849,53 @@ mod tests {
             format!("Beaconing from 10.0.0.1 to {what}: {n} connections, beacon score 1 (timestamps 1, data sizes 1, histogram 1, duration 1), RITA threat score 0.800")
         };
         // Window 1 closes when event time passes its end plus one width (ts 8200): the pair
-        // then has 24 connections; windows 2 and 3 close at the end of the input.
+        // then has 24 connections; it is reported then, and not again in windows 2 and 3.
         assert_eq!(
             rows(&ev),
             vec![
                 (d("93.184.216.34", 24), ThreatLevel::High, 1.0, 1),
                 (d("c2.example.net", 24), ThreatLevel::High, 1.0, 1),
-                (d("93.184.216.34", 36), ThreatLevel::High, 1.0, 2),
-                (d("c2.example.net", 36), ThreatLevel::High, 1.0, 2),
-                (d("93.184.216.34", 36), ThreatLevel::High, 1.0, 3),
-                (d("c2.example.net", 36), ThreatLevel::High, 1.0, 3),
             ]
         );
         assert_eq!(ev[1].victim.as_ref().unwrap().value, "c2.example.net");
         assert_eq!(ev[0].flow_count, 24);
+    }
+
+    #[test]
+    fn a_short_real_beacon_is_caught_and_dns_or_ping_are_not_beacons() {
+        // 22 HTTPS connections in 67 s (every ~3.2 s, a little jitter).
+        let beacon: Vec<Flow> = (0..22u32)
+            .map(|i| {
+                let jitter = [0.0, 0.1, -0.1, 0.05][(i % 4) as usize];
+                conn(
+                    1000.0 + 3.2 * f64::from(i) + jitter,
+                    &format!("B{i}"),
+                    "10.0.0.1",
+                    "203.0.113.20",
+                    517,
+                    0.2,
+                )
+            })
+            .collect();
+        let ev = run(Beaconing::default(), &beacon);
+        assert_eq!(ev.len(), 1, "{ev:#?}");
+        assert_eq!(ev[0].flow_count, 22);
+        assert!(ev[0].confidence > 0.8, "{}", ev[0].confidence);
+        // The same periodicity to the resolver (DNS) or as pings is not a beacon.
+        for (dport, proto) in [(53, Proto::Udp), (123, Proto::Udp), (0, Proto::Icmp)] {
+            let flows: Vec<Flow> = beacon
+                .iter()
+                .cloned()
+                .map(|mut f| {
+                    if let Record::Conn(c) = &mut f.record {
+                        c.dport = dport;
+                        c.proto = Some(proto);
+                    }
+                    f
+                })
+                .collect();
+            assert!(run(Beaconing::default(), &flows).is_empty(), "{dport}");
+        }
     }
 
     #[test]
