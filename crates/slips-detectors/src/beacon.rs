@@ -41,7 +41,9 @@
 //! [`MAX_DOMAINS`] (source, domain) entries of at most 1,001 subdomain hashes.
 
 use crate::knowledge::Resources;
-use crate::util::{ramp, IpPairMap};
+use crate::appkit::shannon_entropy;
+use crate::util::{ramp, report_step, IpPairMap};
+use std::sync::Arc;
 use foldhash::HashMap;
 use slips_core::net::is_public;
 use slips_core::{
@@ -630,25 +632,131 @@ impl Detector for PairLongConnections {
 #[derive(Debug, Default)]
 struct DomainState {
     subdomains: HashSet<u64>,
-    reported: Option<Severity>,
+    /// Queries, and those of tunnel record types (NULL, TXT, CNAME, PRIVATE, ANY).
+    queries: u64,
+    tunnel_qtypes: u64,
+    /// Bytes of the unique subdomains (the data a tunnel sends up) and their summed
+    /// Shannon entropy (bits per character), for the averages.
+    sub_bytes: u64,
+    entropy_sum: f64,
+    /// Bytes of the answers (the data a tunnel brings down).
+    answer_bytes: u64,
+    /// Last report: its level and unique-subdomain count.
+    reported: Option<(ThreatLevel, usize)>,
     last_uid: Str,
+    last_ts: Timestamp,
 }
 
-/// DNS_TUNNELING: many unique subdomains of one registered domain (RITA's C2 over DNS:
-/// 100 low, 500 medium, 800 high, 1000 capped), reported when a higher severity is reached.
-#[derive(Debug, Default)]
+impl DomainState {
+    fn avg_len(&self) -> f64 {
+        self.sub_bytes as f64 / self.subdomains.len().max(1) as f64
+    }
+    fn avg_entropy(&self) -> f64 {
+        self.entropy_sum / self.subdomains.len().max(1) as f64
+    }
+    /// Names shaped like encoded data: long, high-entropy subdomains, or mostly queries of
+    /// the record types tunnels use.
+    fn tunnel_shaped(&self) -> bool {
+        (self.avg_len() >= TUNNEL_NAME_LEN && self.avg_entropy() >= TUNNEL_ENTROPY)
+            || self.tunnel_qtypes * 2 >= self.queries.max(1)
+    }
+    /// The level and confidence this domain deserves now, if any.
+    fn verdict(&self) -> Option<(ThreatLevel, f64, f64)> {
+        let n = self.subdomains.len();
+        let threat = bucketed_score(n as f64, C2_OVER_DNS_THRESHOLDS);
+        if n >= TUNNEL_MIN_NAMES && self.tunnel_shaped() {
+            // Data through DNS: the volume and the names say how sure.
+            let volume = (self.sub_bytes + self.answer_bytes) as f64;
+            let conf = ramp(n as f64, TUNNEL_MIN_NAMES as f64, 200.0)
+                .max(ramp(volume, 2_000.0, 20_000.0));
+            return Some((ThreatLevel::High, conf, threat));
+        }
+        // RITA's count of unique subdomains alone (100 low, 500 medium, 800 high).
+        level(severity(threat)).map(|l| (l, 1.0, threat))
+    }
+}
+
+/// Unique subdomains before the shape of the names is judged.
+pub const TUNNEL_MIN_NAMES: usize = 20;
+/// Average subdomain length and entropy of encoded data (base32 of iodine, base64, hex).
+pub const TUNNEL_NAME_LEN: f64 = 24.0;
+pub const TUNNEL_ENTROPY: f64 = 3.3;
+
+/// DNS_TUNNELING: data carried in DNS names and answers. Per (host, registered domain): the
+/// unique subdomains, their length and entropy, the record types asked and the bytes moved.
+/// HIGH when at least [`TUNNEL_MIN_NAMES`] unique subdomains look like encoded data (long
+/// and high-entropy, or mostly NULL/TXT/CNAME queries), confidence 0.3 to 1 with the names
+/// (20 to 200) or the bytes (2 kB to 20 kB); otherwise RITA's C2-over-DNS count (100 low,
+/// 500 medium, 800 high). Re-reported at each report step and with the true size when a
+/// window of the host closes; whitelisted domains are skipped.
 pub struct DnsTunneling {
+    knowledge: Arc<dyn crate::knowledge::Knowledge>,
     domains: BTreeMap<(IpAddr, Str), DomainState>,
     dropped: u64,
+}
+
+impl Default for DnsTunneling {
+    fn default() -> Self {
+        DnsTunneling {
+            knowledge: Arc::new(crate::NoKnowledge),
+            domains: BTreeMap::new(),
+            dropped: 0,
+        }
+    }
+}
+
+impl DnsTunneling {
+    pub fn from_resources(res: &Resources) -> Self {
+        DnsTunneling {
+            knowledge: Arc::clone(&res.knowledge),
+            ..Default::default()
+        }
+    }
+}
+
+impl std::fmt::Debug for DnsTunneling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DnsTunneling")
+            .field("domains", &self.domains.len())
+            .field("dropped", &self.dropped)
+            .finish()
+    }
 }
 
 /// Subdomain hashes kept per domain (enough to reach the top threshold).
 const MAX_SUBDOMAINS: usize = 1_001;
 
+fn tunnel_draft(src: IpAddr, domain: &str, st: &DomainState) -> Option<EvidenceDraft> {
+    let (lvl, conf, threat) = st.verdict()?;
+    let n = st.subdomains.len();
+    Some(
+        EvidenceDraft::new(
+            EvidenceType::DNS_TUNNELING,
+            src,
+            Side::Src,
+            lvl,
+            conf,
+            st.last_ts,
+            format!(
+                "Possible DNS tunnelling: {src} queried {n} unique subdomains of {domain} ({:.0} characters on average, entropy {:.2}, {} of {} queries NULL/TXT/CNAME, {} bytes in names and answers), RITA threat score {threat:.3}",
+                st.avg_len(),
+                st.avg_entropy(),
+                st.tunnel_qtypes,
+                st.queries,
+                st.sub_bytes + st.answer_bytes,
+            ),
+        )
+        .victim(Ioc::domain(domain, Side::Dst))
+        .method(Method::Statistical)
+        .uids([st.last_uid.clone()])
+        .flow_count(st.queries),
+    )
+}
+
 impl Detector for DnsTunneling {
     const NAME: &'static str = "dns_tunneling";
     const DESCRIPTION: &'static str =
-        "Many unique subdomains of one domain queried by a host (RITA's C2 over DNS)";
+        "Data carried in DNS: many unique, long, high-entropy subdomains or NULL/TXT/CNAME queries of one domain by a host";
     const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::DNS_TUNNELING];
     const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Dns]);
     type WindowState = ();
@@ -671,11 +779,29 @@ impl Detector for DnsTunneling {
         };
         let src = ctx.profile;
         let key = (src, Str::from(domain));
-        if !self.domains.contains_key(&key) && self.domains.len() >= MAX_DOMAINS {
-            self.dropped += 1;
-            return;
+        if !self.domains.contains_key(&key) {
+            if self.domains.len() >= MAX_DOMAINS {
+                self.dropped += 1;
+                return;
+            }
+            if self.knowledge.domain_whitelisted(domain) {
+                return;
+            }
         }
         let st = self.domains.entry(key).or_default();
+        st.queries += 1;
+        let by_name = d
+            .qtype_name
+            .as_deref()
+            .is_some_and(|n| matches!(n, "NULL" | "TXT" | "CNAME" | "ANY" | "PRIVATE"));
+        if by_name || matches!(d.qtype, Some(10 | 16 | 5 | 255 | 65399..=65534)) {
+            st.tunnel_qtypes += 1;
+        }
+        st.answer_bytes = st
+            .answer_bytes
+            .saturating_add(d.answers.iter().map(|a| a.len() as u64).sum::<u64>());
+        st.last_ts = st.last_ts.max(d.ts);
+        st.last_uid = d.uid.clone();
         if st.subdomains.len() >= MAX_SUBDOMAINS {
             return;
         }
@@ -684,31 +810,41 @@ impl Detector for DnsTunneling {
         if !st.subdomains.insert(h.finish()) {
             return;
         }
-        st.last_uid = d.uid.clone();
+        let label_chars: String = sub.chars().filter(|c| *c != '.').collect();
+        st.sub_bytes += sub.len() as u64;
+        st.entropy_sum += shannon_entropy(&label_chars);
         let n = st.subdomains.len();
-        let threat = bucketed_score(n as f64, C2_OVER_DNS_THRESHOLDS);
-        let sev = severity(threat);
-        let Some(lvl) = level(sev) else { return };
-        if st.reported.is_some_and(|r| r >= sev) {
+        let Some((lvl, _, _)) = st.verdict() else {
+            return;
+        };
+        let new_step = match st.reported {
+            None => true,
+            Some((l, m)) => lvl > l || report_step(n as u64) > report_step(m as u64),
+        };
+        if !new_step {
             return;
         }
-        st.reported = Some(sev);
-        out.emit(
-            EvidenceDraft::new(
-                EvidenceType::DNS_TUNNELING,
-                src,
-                Side::Src,
-                lvl,
-                1.0,
-                d.ts,
-                format!(
-                    "Possible DNS tunnelling: {src} queried {n} unique subdomains of {domain}, RITA threat score {threat:.3}"
-                ),
-            )
-            .victim(Ioc::domain(domain, Side::Dst))
-            .method(Method::Statistical)
-            .uids([st.last_uid.clone()]),
-        );
+        st.reported = Some((lvl, n));
+        if let Some(e) = tunnel_draft(src, domain, st) {
+            out.emit(e);
+        }
+    }
+
+    fn on_window_closed(&mut self, ctx: &DetectorCtx, _: &mut (), out: &mut Emitter) {
+        let src = ctx.profile;
+        let lo = (src, Str::from(""));
+        for ((ip, domain), st) in self.domains.range_mut(lo..) {
+            if *ip != src {
+                break;
+            }
+            let Some((l, m)) = st.reported else { continue };
+            if st.subdomains.len() > m {
+                st.reported = Some((l, st.subdomains.len()));
+                if let Some(e) = tunnel_draft(src, domain, st) {
+                    out.emit(e);
+                }
+            }
+        }
     }
 }
 
@@ -982,14 +1118,71 @@ mod tests {
             ));
         }
         let ev = run(DnsTunneling::default(), &flows);
+        // Short names: RITA's count alone, re-reported at the steps and at the close.
         assert_eq!(
             rows(&ev),
             vec![
-                ("Possible DNS tunnelling: 10.0.0.1 queried 100 unique subdomains of evil.co.uk, RITA threat score 0.200".to_string(), ThreatLevel::Low, 1.0, 1),
-                ("Possible DNS tunnelling: 10.0.0.1 queried 500 unique subdomains of evil.co.uk, RITA threat score 0.400".to_string(), ThreatLevel::Medium, 1.0, 1),
+                ("Possible DNS tunnelling: 10.0.0.1 queried 100 unique subdomains of evil.co.uk (4 characters on average, entropy 1.46, 0 of 199 queries NULL/TXT/CNAME, 384 bytes in names and answers), RITA threat score 0.200".to_string(), ThreatLevel::Low, 1.0, 1),
+                ("Possible DNS tunnelling: 10.0.0.1 queried 200 unique subdomains of evil.co.uk (4 characters on average, entropy 1.50, 0 of 399 queries NULL/TXT/CNAME, 784 bytes in names and answers), RITA threat score 0.250".to_string(), ThreatLevel::Low, 1.0, 1),
+                ("Possible DNS tunnelling: 10.0.0.1 queried 500 unique subdomains of evil.co.uk (4 characters on average, entropy 1.70, 0 of 999 queries NULL/TXT/CNAME, 2228 bytes in names and answers), RITA threat score 0.400".to_string(), ThreatLevel::Medium, 1.0, 1),
+                ("Possible DNS tunnelling: 10.0.0.1 queried 520 unique subdomains of evil.co.uk (4 characters on average, entropy 1.71, 0 of 1040 queries NULL/TXT/CNAME, 2328 bytes in names and answers), RITA threat score 0.413".to_string(), ThreatLevel::Medium, 1.0, 1),
             ]
         );
         assert_eq!(ev[0].victim.as_ref().unwrap().value, "evil.co.uk");
+    }
+
+    /// A name carrying `i`'s bytes as base32, as iodine's upstream encoding does.
+    fn encoded(i: u32) -> String {
+        let alphabet = b"abcdefghijklmnopqrstuvwxyz012345";
+        let mut x = u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        (0..52)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                alphabet[(x % 32) as usize] as char
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_tunnel_is_high_from_its_names_and_volume() {
+        // 60 NULL queries of 52 base32 characters: an iodine-like tunnel moving ~3 kB up.
+        let flows: Vec<_> = (0..60u32)
+            .map(|i| {
+                crate::testkit::dns(
+                    1000.0 + f64::from(i) * 0.2,
+                    &format!("D{i}"),
+                    "10.0.0.1",
+                    &format!("{}.t.tunnel.example.net", encoded(i)),
+                    "NULL",
+                    "NOERROR",
+                    &[],
+                )
+            })
+            .collect();
+        let ev = run(DnsTunneling::default(), &flows);
+        assert!(!ev.is_empty());
+        assert!(ev.iter().all(|e| e.threat_level == ThreatLevel::High));
+        let last = ev.last().unwrap();
+        assert_eq!(last.flow_count, 60);
+        assert!(last.confidence > 0.6, "{}", last.confidence);
+        assert!(last.description.contains("60 of 60 queries NULL/TXT/CNAME"));
+        // The same count of ordinary names (a CDN) is nothing.
+        let cdn: Vec<_> = (0..60u32)
+            .map(|i| {
+                crate::testkit::dns(
+                    1000.0 + f64::from(i),
+                    &format!("C{i}"),
+                    "10.0.0.1",
+                    &format!("img{i}.cdn.example.net"),
+                    "A",
+                    "NOERROR",
+                    &[],
+                )
+            })
+            .collect();
+        assert!(run(DnsTunneling::default(), &cdn).is_empty());
     }
 
     #[test]

@@ -85,7 +85,6 @@ default_from_config!(
     http::HttpTraffic,
     arp::ArpScan,
     beacon::PairLongConnections,
-    beacon::DnsTunneling,
 );
 
 // Connection-level detectors with settings or knowledge.
@@ -139,6 +138,12 @@ impl FromConfig for ml_flow::MlFlow {
 }
 
 impl FromConfig for beacon::Beaconing {
+    fn from_config(_: &Config, res: &Resources) -> Self {
+        Self::from_resources(res)
+    }
+}
+
+impl FromConfig for beacon::DnsTunneling {
     fn from_config(_: &Config, res: &Resources) -> Self {
         Self::from_resources(res)
     }
