@@ -14,8 +14,9 @@
 //!   seconds of any reverse lookups it never fires again. Here it is a sliding window: 10
 //!   distinct `*.in-addr.arpa` names within 2 seconds (at most 1,024 recent queries kept),
 //!   after which the window restarts.
-//! - High-entropy TXT answers keep Slips' pair (MEDIUM for the DNS server, LOW for the
-//!   client, same uid) except that a multicast "server" (mDNS) gets no evidence of its own.
+//! - High-entropy TXT answers blame the querier (MEDIUM, 0.6), the host that pulled the
+//!   data; Slips blames the resolver (MEDIUM) and the client only LOW, so a DNS server
+//!   relaying a tunnel was the "attacker".
 //! - Invalid (private) answers are reported once per query name and answer per window.
 
 use crate::appkit::{py_float, round_to, shannon_entropy, CappedSet};
@@ -102,35 +103,22 @@ impl Detector for DnsAnswers {
                     "A DNS TXT answer with high entropy. query: {q} answer: \"{answer}\" entropy: {} ",
                     py_float(round_to(entropy, 2))
                 );
+                // The querier pulled the data; the resolver only relayed it.
+                let mut ev = EvidenceDraft::new(
+                    EvidenceType::HIGH_ENTROPY_DNS_ANSWER,
+                    e.saddr,
+                    Side::Src,
+                    ThreatLevel::Medium,
+                    0.6,
+                    d.ts,
+                    description,
+                )
+                .ports(Some(e.sport), Some(e.dport))
+                .uids([d.uid.clone()]);
                 if !is_multicast(&e.daddr) {
-                    out.emit(
-                        EvidenceDraft::new(
-                            EvidenceType::HIGH_ENTROPY_DNS_ANSWER,
-                            e.daddr,
-                            Side::Dst,
-                            ThreatLevel::Medium,
-                            0.6,
-                            d.ts,
-                            description.clone(),
-                        )
-                        .victim_ip(e.saddr, Side::Src)
-                        .ports(Some(e.sport), Some(e.dport))
-                        .uids([d.uid.clone()]),
-                    );
+                    ev = ev.victim_ip(e.daddr, Side::Dst);
                 }
-                out.emit(
-                    EvidenceDraft::new(
-                        EvidenceType::HIGH_ENTROPY_DNS_ANSWER,
-                        e.saddr,
-                        Side::Src,
-                        ThreatLevel::Low,
-                        0.6,
-                        d.ts,
-                        description,
-                    )
-                    .ports(Some(e.sport), Some(e.dport))
-                    .uids([d.uid.clone()]),
-                );
+                out.emit(ev);
             }
         }
         let ql = q.to_ascii_lowercase();
@@ -360,7 +348,7 @@ mod tests {
     const HIGH: &str = "TXT 60 aB3xQ9zK1mN7pL2vR8sT4uW6yE0cF5gH+jD/oI=ZkYhXbVnMqPwLtSrUeAyBz";
 
     #[test]
-    fn high_entropy_txt_golden_pair() {
+    fn high_entropy_txt_blames_the_querier() {
         let e = shannon_entropy(HIGH);
         assert!(e >= 5.0, "{e}");
         let ev = run(
@@ -381,27 +369,18 @@ mod tests {
         );
         assert_eq!(
             rows(&ev),
-            vec![
-                (
-                    EvidenceType::HIGH_ENTROPY_DNS_ANSWER,
-                    "8.8.8.8".into(),
-                    Side::Dst,
-                    ThreatLevel::Medium,
-                    0.6,
-                    d.clone()
-                ),
-                (
-                    EvidenceType::HIGH_ENTROPY_DNS_ANSWER,
-                    "10.0.0.5".into(),
-                    Side::Src,
-                    ThreatLevel::Low,
-                    0.6,
-                    d
-                ),
-            ]
+            vec![(
+                EvidenceType::HIGH_ENTROPY_DNS_ANSWER,
+                "10.0.0.5".into(),
+                Side::Src,
+                ThreatLevel::Medium,
+                0.6,
+                d
+            )]
         );
-        assert_eq!(ev[0].uids, ev[1].uids);
-        assert_eq!(ev[0].profile.to_string(), "8.8.8.8");
+        // The querier is blamed; the resolver is the victim.
+        assert_eq!(ev[0].profile.to_string(), "10.0.0.5");
+        assert_eq!(ev[0].victim.as_ref().unwrap().value, "8.8.8.8");
     }
 
     #[test]
@@ -427,7 +406,7 @@ mod tests {
             )
             .len()
         };
-        assert_eq!(at(e), 2, "at the threshold");
+        assert_eq!(at(e), 1, "at the threshold");
         assert_eq!(at(e + 1e-9), 0, "just above the entropy");
         // Low-entropy answers and non-TXT answers never fire with the default threshold.
         assert!(run(
