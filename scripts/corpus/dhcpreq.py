@@ -18,7 +18,7 @@ names = {2: "OFFER", 5: "ACK", 6: "NAK"}
 
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((client, 68))
+s.bind(("", 68))  # also receive the broadcast NAK/ACK
 s.settimeout(1.0)
 base = ipaddress.IPv4Address(first)
 for i in range(count):
