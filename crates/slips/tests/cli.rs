@@ -215,3 +215,42 @@ fn no_detection_and_print_letters() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn application_records_sharing_a_uid_all_reach_the_engine() {
+    // Four bad SMTP logins on one connection (four transactions of one uid, identical in
+    // every field slips keeps): four records for the detectors, hence a brute force.
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("zeek");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(
+        logs.join("conn.log"),
+        r#"{"ts":1000.0,"uid":"CSmtp1","id.orig_h":"10.0.0.5","id.orig_p":40000,"id.resp_h":"10.0.9.9","id.resp_p":25,"proto":"tcp","service":"smtp","duration":8.0,"orig_bytes":900,"resp_bytes":700,"conn_state":"SF","orig_pkts":20,"resp_pkts":18}
+"#,
+    )
+    .unwrap();
+    let mut smtp = String::new();
+    for depth in 1..=4 {
+        smtp += &format!(
+            r#"{{"ts":1001.0,"uid":"CSmtp1","id.orig_h":"10.0.0.5","id.orig_p":40000,"id.resp_h":"10.0.9.9","id.resp_p":25,"trans_depth":{depth},"helo":"x","last_reply":"535 5.7.8 Error: authentication failed: bad smtp-auth user"}}
+"#
+        );
+    }
+    std::fs::write(logs.join("smtp.log"), smtp).unwrap();
+    let out = dir.path().join("out");
+    let o = run_ok(&[
+        "-f",
+        logs.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("0 repeated flow(s) ignored"), "{stdout}");
+    assert!(stdout.contains("Analyzed flows: 5."), "{stdout}");
+    let snap = evidence_snapshot(&out);
+    assert!(
+        snap.contains("SMTP_LOGIN_BRUTEFORCE | profile 10.0.0.5"),
+        "{snap}"
+    );
+}
