@@ -2,7 +2,7 @@
 //!
 //! | event | record | notes |
 //! |---|---|---|
-//! | `flow` | [`Conn`] | `flow.start` → ts, `end - start` → duration, `*_toserver` → source counts, `*_toclient` → destination counts (IP bytes, as Slips), `app_proto` → service, state from `tcp.tcp_flags_ts/tc` when present, else `flow.state` ([`ConnState::from_suricata`]); ICMP type/code → ports as Zeek |
+//! | `flow` | [`Conn`] | `flow.start` → ts, `end - start` → duration, `*_toserver` → source counts, `*_toclient` → destination counts (IP bytes, as Slips), `app_proto` → service, state from `tcp.tcp_flags_ts/tc` when present, from the packets of each side for UDP (one-way UDP is `S0`, not established, as in the native engine), else `flow.state` ([`ConnState::from_suricata`]); ICMP type/code → ports as Zeek |
 //! | `dns` | [`Dns`] | one record per answer (`type: answer`/`response`), with the query's timestamp and the round trip time when the query was seen; a query without an answer within 5 s of event time (or at the end) becomes a record without answer |
 //! | `http` | [`Http`] | `hostname, url, http_method, http_user_agent, protocol, status, length, http_content_type` |
 //! | `tls` | [`Ssl`] (and [`X509`] when the certificate's validity is logged) | `version` as Zeek writes it (`TLS 1.2` → `TLSv12`), `sni, subject, issuerdn, ja3.hash, ja3s.hash`, the certificate fingerprint as the chain |
@@ -443,9 +443,15 @@ impl SuricataParser {
                     None => None,
                 };
                 let state_s = f.state.as_deref().unwrap_or("");
-                let state = ConnState::from_suricata(state_s, tcp).ok_or_else(|| {
-                    LineError::field("flow.state", state_s, "unknown Suricata flow state")
-                })?;
+                let pkts = (f.pkts_toserver.unwrap_or(0), f.pkts_toclient.unwrap_or(0));
+                let state =
+                    ConnState::from_suricata(state_s, tcp, proto, pkts).ok_or_else(|| {
+                        LineError::field(
+                            "flow.state",
+                            state_s,
+                            "not a connection state (Suricata, Zeek, Argus or TCP flags)",
+                        )
+                    })?;
                 let service = text(&e.app_proto)
                     .filter(|s| !matches!(s.as_str(), "failed" | "unknown"))
                     .map(|s| Str::from(s.to_ascii_lowercase()));

@@ -306,7 +306,10 @@ fn bad_binetflow_lines_are_reported_with_file_and_line() {
             6,
             "bad value for `SrcAddr`: `192.168.2.300` (not an IPv4 or IPv6 address)",
         ),
-        (7, "bad value for `State`: `XX?` (unknown Argus state)"),
+        (
+            7,
+            "bad value for `State`: `XX?` (not a connection state (Zeek, Argus or TCP flags))",
+        ),
         (8, "wrong number of columns: expected 16, found 1"),
     ] {
         assert!(

@@ -43,7 +43,8 @@ fn flow_event() {
             duration: ts("2021-06-06T20:45:12.391044+0200").secs() - start.secs(),
             sbytes: 256,
             dbytes: 468,
-            state: ConnState::S1,
+            // UDP with packets both ways: SF, as the native engine says.
+            state: ConnState::SF,
             history: Str::default(),
             spkts: 2,
             dpkts: 2,
@@ -270,7 +271,9 @@ fn other_events_are_counted_and_bad_lines_explained() {
     let anomaly = r#"{"timestamp":"2021-06-07T12:37:29.781936+0200","flow_id":1,"event_type":"anomaly","src_ip":"86.105.49.243","anomaly":{"type":"applayer"}}"#;
     let stats = r#"{"timestamp":"2021-06-07T12:37:29.781936+0200","event_type":"stats","stats":{"uptime":1}}"#;
     let bad_ip = FLOW.replace("192.168.1.129", "192.168.1.300");
-    let bad_state = FLOW.replace("\"established\"", "\"sleeping\"");
+    let bad_state = FLOW
+        .replace("\"UDP\"", "\"TCP\"")
+        .replace("\"established\"", "\"sle?ping\"");
     let no_flow = r#"{"timestamp":"2021-06-06T15:57:37.272281+0200","flow_id":1,"event_type":"flow","src_ip":"1.2.3.4","dest_ip":"1.2.3.5"}"#;
     let truncated = &FLOW[..120];
     let (flows, res) = run(&[
@@ -298,8 +301,8 @@ fn other_events_are_counted_and_bad_lines_explained() {
         res[3],
         Err(LineError::field(
             "flow.state",
-            "sleeping",
-            "unknown Suricata flow state"
+            "sle?ping",
+            "not a connection state (Suricata, Zeek, Argus or TCP flags)"
         ))
     );
     assert_eq!(res[4], Err(LineError::Missing("flow")));
@@ -317,4 +320,21 @@ fn other_events_are_counted_and_bad_lines_explained() {
         p.parse(b"\xff\xfe{", &mut VecDeque::new()),
         Err(LineError::Utf8)
     );
+}
+
+#[test]
+fn one_way_udp_is_not_established_whatever_flow_state_says() {
+    // Suricata calls a flow `new` until it sees a reply; natively (and in Zeek) one-way
+    // UDP is S0. One meaning whatever the engine.
+    let one_way = FLOW
+        .replace("\"pkts_toclient\":2", "\"pkts_toclient\":0")
+        .replace("\"bytes_toclient\":468", "\"bytes_toclient\":0")
+        .replace("\"established\"", "\"new\"");
+    let (flows, res) = run(&[&one_way]);
+    assert_eq!(res, vec![Ok(Parsed::Records)]);
+    let Record::Conn(c) = &flows[0].record else {
+        panic!()
+    };
+    assert_eq!(c.state, ConnState::S0);
+    assert!(!c.state.is_established());
 }
