@@ -315,6 +315,7 @@ fn read_all(inputs: &[PathBuf]) -> Result<Vec<Flow>> {
             Arc::new(Progress::default()),
             Arc::new(AtomicBool::new(false)),
             &PacketOptions::default(),
+            None,
         )?;
         for batch in rx {
             flows.extend(batch);
@@ -476,8 +477,25 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         zeek_files: packet_input.then(|| out.join("zeek_files")),
         zeek_json: cli.zeek_files_format == crate::cli::ZeekFilesFormat::Json,
     };
-    let (rx, reader) =
-        input::spawn_reader(&spec, kind, stdin, progress.clone(), stop.clone(), &packets)?;
+    let reorder_window = match cli.reorder_window {
+        Some(w) if w.is_finite() && w >= 0.0 => Some(w),
+        Some(w) => {
+            return Err(UsageError(format!(
+                "--reorder-window expects a number of seconds (0 or more), got {w}"
+            ))
+            .into())
+        }
+        None => cfg.parameters.reorder_window,
+    };
+    let (rx, reader) = input::spawn_reader(
+        &spec,
+        kind,
+        stdin,
+        progress.clone(),
+        stop.clone(),
+        &packets,
+        reorder_window,
+    )?;
     let live = kind.is_live();
     let show_progress = !cli.quiet;
     let bar = if show_progress && !live && std::io::stderr().is_terminal() {
@@ -616,8 +634,9 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let s = engine.stats();
     info!("engine stats: {s:?}");
     println!("{}", stats_line(&stats(&engine, elapsed)));
+    let late = report.reorder.map_or(0, |(_, _, r)| r.late);
     println!(
-        "Read {} records from {} in {elapsed:.2} s; {} malformed line(s); {} repeated flow(s) ignored. Output: {}",
+        "Read {} records from {} in {elapsed:.2} s; {} malformed line(s); {} repeated flow(s) ignored; {late} late record(s). Output: {}",
         report.records,
         match kind {
             InputKind::Stdin(_) => "standard input".to_string(),
@@ -627,6 +646,24 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         report.duplicates,
         out.display()
     );
+    if let Some((window, cap, r)) = report.reorder {
+        let bound = if window.is_finite() {
+            format!("a lateness bound of {window} s")
+        } else {
+            format!("up to {cap} records held")
+        };
+        let msg = format!(
+            "reorder: {} of {} records arrived out of time order and were put back in order \
+             with {bound}; {} late record(s) (after a later record had been analysed; analysed \
+             out of order); {} record(s) sent on early because {} were waiting",
+            r.out_of_order, r.records, r.late, r.forced, cap
+        );
+        if r.late > 0 || r.forced > 0 {
+            warn!("{msg}");
+        } else {
+            info!("{msg}");
+        }
+    }
     for (what, n) in &report.ignored {
         info!("not analysed: {n} {what}");
     }
