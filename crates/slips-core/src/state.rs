@@ -382,8 +382,9 @@ impl ConnState {
     /// * TCP with flags (`tcp.tcp_flags_ts` / `tcp.tcp_flags_tc`): [`ConnState::from_tcp_flags`];
     /// * other protocols (`proto` known and not TCP): from the packets of each side
     ///   (`flow.pkts_toserver`, `flow.pkts_toclient`; [`ConnState::from_packets`]), so a
-    ///   one-way UDP flow (`flow.state: new`, no packet to the client) is `S0`, not
-    ///   established, as natively;
+    ///   one-way UDP flow is `S0`, not established, as natively; a flow Suricata still
+    ///   calls `new` had no answer from the responder (the packet Suricata counts to the
+    ///   client is then an ICMP error, a flow of its own natively and in Zeek);
     /// * else `flow.state`: `new` → `OTH` and `established` → `S1` (established), `closed`
     ///   → `S0`, the `bypassed` states (Suricata stopped inspecting) → `OTH`; any other
     ///   string through [`ConnState::interpret`]. `None` when that fails too.
@@ -399,7 +400,14 @@ impl ConnState {
             }
         }
         if let Some(p) = proto.filter(|p| *p != crate::net::Proto::Tcp) {
-            return Some(ConnState::from_packets(p, pkts.0, pkts.1));
+            // Suricata counts an ICMP error about the flow (port unreachable) as a packet to
+            // the client, but keeps the flow `new` until the other side really answered.
+            let resp = if flow_state.trim() == "new" {
+                0
+            } else {
+                pkts.1
+            };
+            return Some(ConnState::from_packets(p, pkts.0, resp));
         }
         Some(match flow_state.trim() {
             "new" => ConnState::OTH,
@@ -588,6 +596,11 @@ mod tests {
         assert_eq!(
             ConnState::from_suricata("established", None, udp, (3, 2)),
             Some(ConnState::SF)
+        );
+        // `new` with a packet to the client: an ICMP port unreachable, not an answer.
+        assert_eq!(
+            ConnState::from_suricata("new", None, udp, (1, 1)),
+            Some(ConnState::S0)
         );
         assert_eq!(
             ConnState::from_suricata("new", None, Some(Proto::Icmp), (1, 0)),

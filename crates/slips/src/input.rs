@@ -363,8 +363,17 @@ pub fn spawn_reader(
             progress
                 .total_bytes
                 .store(src.total_bytes(), Ordering::Relaxed);
+            // Suricata 7 logs no ARP: slips' own packet engine reads the ARP records of the
+            // same pcap (not with -F, whose filter only Suricata applies).
+            let arp_from = packets.bpf.is_none().then(|| path.clone());
             spawn("reader", move || {
-                lines(src, vec![eve], tx, BATCH, progress, reorder)
+                let (first, mut problems) = arp_from.map(|p| native_arp(&p)).unwrap_or_default();
+                let extra = first.len() as u64;
+                let mut report = lines(src, first, vec![eve], tx, BATCH, progress, reorder);
+                report.records += extra;
+                report.malformed += problems.len() as u64;
+                report.problems.append(&mut problems);
+                report
             })?
         }
         InputKind::File(InputFormat::Pcap) => {
@@ -435,7 +444,7 @@ pub fn spawn_reader(
                 .store(src.total_bytes(), Ordering::Relaxed);
             let files = vec![path];
             spawn("reader", move || {
-                lines(src, files, tx, BATCH, progress, reorder)
+                lines(src, Vec::new(), files, tx, BATCH, progress, reorder)
             })?
         }
         InputKind::Stdin(_) => {
@@ -447,7 +456,7 @@ pub fn spawn_reader(
             let src = slips_flows::open_stream("<stdin>", format, input);
             // Live: every flow goes to the engine as soon as it is read.
             spawn("reader", move || {
-                lines(src, Vec::new(), tx, 1, progress, reorder)
+                lines(src, Vec::new(), Vec::new(), tx, 1, progress, reorder)
             })?
         }
         InputKind::Growing => {
@@ -596,8 +605,43 @@ where
     Ok(std::thread::Builder::new().name(name.into()).spawn(f)?)
 }
 
+/// The ARP records of a pcap, from slips' packet engine (for `--engine suricata`), and the
+/// problems it met.
+fn native_arp(pcap: &Path) -> (Vec<Flow>, Vec<Problem>) {
+    let problem = |message: String| Problem {
+        file: pcap.to_path_buf(),
+        line: 0,
+        message,
+    };
+    match slips_packet::PcapSource::open(pcap) {
+        Ok(mut src) => {
+            let arp: Vec<Flow> = src
+                .by_ref()
+                .filter(|f| matches!(f.record, slips_core::Record::Arp(_)))
+                .collect();
+            tracing::info!(
+                "--engine suricata: {} ARP record(s) read by slips' packet engine (Suricata logs no ARP)",
+                arp.len()
+            );
+            let problems = PacketInput::problems(&src)
+                .into_iter()
+                .map(problem)
+                .collect();
+            (arp, problems)
+        }
+        Err(e) => (
+            Vec::new(),
+            vec![problem(format!("ARP records not read: {e}"))],
+        ),
+    }
+}
+
+/// Reads a line source; `first` (records from elsewhere, e.g. the native ARP records of
+/// `--engine suricata`) go into the same pump, before the source's.
+#[allow(clippy::too_many_arguments)]
 fn lines(
     mut src: LineSource,
+    first: Vec<Flow>,
     files: Vec<PathBuf>,
     tx: Sender<Vec<Flow>>,
     batch: usize,
@@ -605,6 +649,11 @@ fn lines(
     reorder: Option<Reorder>,
 ) -> ReaderReport {
     let mut pump = Pump::new(tx, batch, progress.clone()).reordered(reorder);
+    for f in first {
+        if !pump.push(f) {
+            break;
+        }
+    }
     let mut n = 0u32;
     while let Some(f) = src.next_flow() {
         if !pump.push(f) {
