@@ -106,6 +106,11 @@ pub struct Parameters {
     /// `home_network` (a key of older Slips versions): when set, only IPs inside these
     /// networks get profiles. `None` = every IP may get a profile.
     pub home_network: Option<Vec<IpNet>>,
+    /// `reorder_window` (ours): how late, in seconds of event time, a record of an input
+    /// that is not in time order (Suricata eve.json, Argus, nfdump...) may arrive and still
+    /// be put back in start-time order. `None` (default): one day for files, 120 s for
+    /// standard input (see `slips_flows::reorder`).
+    pub reorder_window: Option<f64>,
 }
 
 /// `detection:` section.
@@ -376,6 +381,7 @@ impl Default for Parameters {
             permanent_dir: PathBuf::from("permanent"),
             pcapfilter: String::new(),
             tcp_inactivity_timeout: 60,
+            reorder_window: None,
             delete_prev_db: true,
             label: "normal".to_owned(),
             rotation: true,
@@ -605,6 +611,11 @@ impl Config {
             ),
             ("parameters.label", p.label.clone()),
             (
+                "parameters.reorder_window",
+                p.reorder_window
+                    .map_or("default".to_owned(), |w| format!("{w} s")),
+            ),
+            (
                 "parameters.export_labeled_flows",
                 p.export_labeled_flows.to_string(),
             ),
@@ -739,6 +750,7 @@ mod tests {
         assert!(p.metadata_dir);
         assert_eq!(p.pcapfilter, "");
         assert_eq!(p.tcp_inactivity_timeout, 60);
+        assert_eq!(p.reorder_window, None);
         assert_eq!(p.label, "normal");
         assert!(!p.export_labeled_flows);
         assert_eq!(p.export_format, ExportFormat::Json);

@@ -105,6 +105,12 @@ static PARAMETERS: &[KeyDef] = &[
     k("tcp_inactivity_timeout", |c, f| {
         set(&mut c.parameters.tcp_inactivity_timeout, f.int(1, None))
     }),
+    k("reorder_window", |c, f| {
+        set(
+            &mut c.parameters.reorder_window,
+            f.duration(1.0, "seconds").map(Some),
+        )
+    }),
     k("deletePrevdb", |c, f| {
         set(&mut c.parameters.delete_prev_db, f.bool())
     }),
@@ -1385,6 +1391,7 @@ mod tests {
             "  store_a_copy_of_zeek_files: 'True'\n",
             "  time_window_width: '300'\n",
             "  tcp_inactivity_timeout: '30'\n",
+            "  reorder_window: 5 min\n",
             "  wait_for_modules_to_finish: 15 mins\n",
             "  keep_rotated_files_for: 2 day\n",
             "  default_rotation_interval: 30min\n",
@@ -1407,6 +1414,7 @@ mod tests {
         assert!(p.store_a_copy_of_zeek_files);
         assert_eq!(p.time_window_width.seconds(), 300.0);
         assert_eq!(p.tcp_inactivity_timeout, 30);
+        assert_eq!(p.reorder_window, Some(300.0));
         assert_eq!(p.wait_for_modules_to_finish, 900.0);
         assert_eq!(p.keep_rotated_files_for, 2.0 * 86_400.0);
         assert_eq!(p.default_rotation_interval, 1800.0);

@@ -278,6 +278,42 @@ pub struct Software {
     pub unparsed_version: Option<Str>,
 }
 
+/// A parsed software version, as Zeek's software.log shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SoftwareVersion {
+    pub name: Str,
+    pub major: Option<u32>,
+    pub minor: Option<u32>,
+}
+
+/// Splits `Name_1.2…`, `Name/1.2…` or `Name 1.2` into name and major/minor (the packet
+/// engine's software.log and Suricata's SSH banners share it).
+pub fn parse_software(s: &str) -> SoftwareVersion {
+    let s = s.trim();
+    let cut = s
+        .char_indices()
+        .find(|&(i, c)| {
+            (c == '/' || c == '_' || c == ' ' || c == '-')
+                && s[i + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|n| n.is_ascii_digit())
+        })
+        .map(|(i, _)| i);
+    let (name, ver) = match cut {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s.split([' ', '(']).next().unwrap_or(s), ""),
+    };
+    let mut nums = ver.split(|c: char| !c.is_ascii_digit());
+    let major = nums.next().and_then(|n| n.parse().ok());
+    let minor = nums.next().and_then(|n| n.parse().ok());
+    SoftwareVersion {
+        name: Str::from(name),
+        major,
+        minor,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct Weird {
     pub ts: Timestamp,

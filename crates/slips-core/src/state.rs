@@ -97,6 +97,16 @@ impl ConnState {
     }
 }
 
+/// Argus' single-word states (man `ra`: TCP `RST`, `FIN`, `CON`, `EST`, `REQ`, `ACC`,
+/// `CLO`, `TIM`; UDP `INT`, `CON`, `REQ`, `RSP`; ICMP `ECO`, `ECR`, `SRC`, `SRQ`, `MAS`,
+/// `URN`, `URH`, `URP`, `URF`, `URFIL`, `URNU`, `RED`, `RTA`, `TXD`, `PAR`, `NNA`, `NNS`,
+/// `UNK`), matched before flag strings (`ACC`, `SRC`, `RSP` are also flag letters).
+const ARGUS_WORDS: &[&str] = &[
+    "RST", "FIN", "CON", "EST", "REQ", "ACC", "CLO", "TIM", "INT", "RSP", "ECO", "ECR", "SRC",
+    "SRQ", "MAS", "URN", "URH", "URP", "URF", "URFIL", "URNU", "RED", "RTA", "TXD", "PAR", "NNA",
+    "NNS", "UNK",
+];
+
 /// TCP flags of one direction of a flow (the bits of the TCP header's flag byte).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct TcpFlags(pub u8);
@@ -290,23 +300,121 @@ impl ConnState {
         })
     }
 
-    /// A Suricata flow: from the TCP flags of each direction when the event has them
-    /// (`tcp.tcp_flags_ts` / `tcp.tcp_flags_tc`, see [`ConnState::from_tcp_flags`]),
-    /// else from `flow.state` as Slips does (§2.3): `new` → `OTH` and `established` → `S1`
-    /// (established), `closed` → `S0` (not established); the `bypassed` states (Suricata
-    /// stopped inspecting) → `OTH`. `None` for any other state.
-    pub fn from_suricata(flow_state: &str, tcp: Option<(TcpFlags, TcpFlags)>) -> Option<ConnState> {
+    /// Any state string of any input, through one interpretation: a Zeek `conn_state`
+    /// (`S0`, `REJ`, `SF`, `RSTO`, `OTH`...), an Argus state (`S_RA`, `FSPA_FSPA`, `CON`,
+    /// `INT`, `REQ`, `RST`, `ECO`...; see [`ConnState::from_argus`]) or a TCP flag string
+    /// (nfdump's `...A.RS.`, letters `FSPA`, hexadecimal `0x1b`; see
+    /// [`ConnState::from_flag_union`]). `pkts` is the flow's total packets (Argus' `RST`
+    /// and `FIN` depend on it). Letters are case-insensitive. `None` for a string that is
+    /// none of these.
+    ///
+    /// Order: Zeek names first (no Argus word is a Zeek name), then Argus `pre_suf` states
+    /// and Argus words, then flag strings; an alphabetic word that is neither (Argus' many
+    /// rare words) is not established, as [`ConnState::from_argus`] says.
+    pub fn interpret(state: &str, pkts: u64) -> Option<ConnState> {
+        let s = state.trim();
+        if s.is_empty() {
+            return None;
+        }
+        let up = s.to_ascii_uppercase();
+        if let Some(z) = ConnState::parse_zeek(&up) {
+            return Some(z);
+        }
+        if s.contains('_') || ARGUS_WORDS.contains(&up.as_str()) {
+            return ConnState::from_argus(s, pkts);
+        }
+        if s.contains('.') {
+            return TcpFlags::parse_nfdump(s).map(ConnState::from_flag_union);
+        }
+        if let Some(hex) = up.strip_prefix("0X") {
+            return TcpFlags::parse_hex(hex).map(ConnState::from_flag_union);
+        }
+        if let Some(f) = TcpFlags::parse_argus(s) {
+            return Some(ConnState::from_flag_union(f));
+        }
+        ConnState::from_argus(s, pkts)
+    }
+
+    /// The state of a TCP flow from one flag string that is the union of both directions'
+    /// flags (flow exporters that write one `flags` field for a bidirectional flow):
+    /// nothing → `OTH`; PSH and ACK (data was acknowledged) → as both sides sent them
+    /// ([`ConnState::from_tcp_flags`]: `S1`, `SF`, `RSTO`...; established); a RST without
+    /// data → `RSTOS0` when no ACK was seen (the originator gave up), else `REJ`; SYN and
+    /// ACK without data or reset → the handshake (`S1`, or `SF` with FIN; established);
+    /// anything else (a lone SYN, SYN FIN) → the originator's flags alone (`S0`, `SH`).
+    pub fn from_flag_union(u: TcpFlags) -> ConnState {
+        use TcpFlags as T;
+        if u.is_empty() {
+            ConnState::OTH
+        } else if u.has(T::PSH) && u.has(T::ACK) {
+            ConnState::from_tcp_flags(u, u)
+        } else if u.has(T::RST) {
+            if u.has(T::ACK) {
+                ConnState::REJ
+            } else {
+                ConnState::RSTOS0
+            }
+        } else if u.has(T::SYN) && u.has(T::ACK) {
+            ConnState::from_tcp_flags(u, u)
+        } else {
+            ConnState::from_tcp_flags(u, TcpFlags(0))
+        }
+    }
+
+    /// The state of a flow without TCP flags from the packets each side sent, as the
+    /// native packet engine and Zeek give it: UDP → `SF` (both sides), `S0` (only the
+    /// originator: one-way UDP is not established), `SHR` (only the responder), `OTH`
+    /// (no packets counted); other protocols (ICMP...) → `OTH`.
+    pub fn from_packets(proto: crate::net::Proto, orig_pkts: u64, resp_pkts: u64) -> ConnState {
+        if proto != crate::net::Proto::Udp {
+            return ConnState::OTH;
+        }
+        match (orig_pkts > 0, resp_pkts > 0) {
+            (true, true) => ConnState::SF,
+            (true, false) => ConnState::S0,
+            (false, true) => ConnState::SHR,
+            (false, false) => ConnState::OTH,
+        }
+    }
+
+    /// A Suricata flow, with the same meaning as the native packet engine's states:
+    ///
+    /// * TCP with flags (`tcp.tcp_flags_ts` / `tcp.tcp_flags_tc`): [`ConnState::from_tcp_flags`];
+    /// * other protocols (`proto` known and not TCP): from the packets of each side
+    ///   (`flow.pkts_toserver`, `flow.pkts_toclient`; [`ConnState::from_packets`]), so a
+    ///   one-way UDP flow is `S0`, not established, as natively; a flow Suricata still
+    ///   calls `new` had no answer from the responder (the packet Suricata counts to the
+    ///   client is then an ICMP error, a flow of its own natively and in Zeek);
+    /// * else `flow.state`: `new` → `OTH` and `established` → `S1` (established), `closed`
+    ///   → `S0`, the `bypassed` states (Suricata stopped inspecting) → `OTH`; any other
+    ///   string through [`ConnState::interpret`]. `None` when that fails too.
+    pub fn from_suricata(
+        flow_state: &str,
+        tcp: Option<(TcpFlags, TcpFlags)>,
+        proto: Option<crate::net::Proto>,
+        pkts: (u64, u64),
+    ) -> Option<ConnState> {
         if let Some((ts, tc)) = tcp {
             if !(ts.is_empty() && tc.is_empty()) {
                 return Some(ConnState::from_tcp_flags(ts, tc));
             }
+        }
+        if let Some(p) = proto.filter(|p| *p != crate::net::Proto::Tcp) {
+            // Suricata counts an ICMP error about the flow (port unreachable) as a packet to
+            // the client, but keeps the flow `new` until the other side really answered.
+            let resp = if flow_state.trim() == "new" {
+                0
+            } else {
+                pkts.1
+            };
+            return Some(ConnState::from_packets(p, pkts.0, resp));
         }
         Some(match flow_state.trim() {
             "new" => ConnState::OTH,
             "established" => ConnState::S1,
             "closed" => ConnState::S0,
             "bypassed" | "local_bypassed" | "capture_bypassed" => ConnState::OTH,
-            _ => return None,
+            other => return ConnState::interpret(other, pkts.0.saturating_add(pkts.1)),
         })
     }
 }
@@ -451,35 +559,68 @@ mod tests {
 
     #[test]
     fn suricata_states() {
-        assert_eq!(ConnState::from_suricata("new", None), Some(ConnState::OTH));
+        use crate::net::Proto;
+        let tcp = Some(Proto::Tcp);
         assert_eq!(
-            ConnState::from_suricata("established", None),
+            ConnState::from_suricata("new", None, tcp, (1, 0)),
+            Some(ConnState::OTH)
+        );
+        assert_eq!(
+            ConnState::from_suricata("established", None, tcp, (1, 0)),
             Some(ConnState::S1)
         );
         assert_eq!(
-            ConnState::from_suricata("closed", None),
+            ConnState::from_suricata("closed", None, tcp, (1, 0)),
             Some(ConnState::S0)
         );
         assert_eq!(
-            ConnState::from_suricata("bypassed", None),
+            ConnState::from_suricata("bypassed", None, tcp, (1, 0)),
             Some(ConnState::OTH)
         );
-        assert_eq!(ConnState::from_suricata("weird", None), None);
-        assert!(ConnState::from_suricata("new", None)
+        assert_eq!(ConnState::from_suricata("1?", None, tcp, (1, 0)), None);
+        // Other state vocabularies go through the one interpretation.
+        assert_eq!(
+            ConnState::from_suricata("REJ", None, tcp, (1, 1)),
+            Some(ConnState::REJ)
+        );
+        // UDP: from the packets of each side, whatever flow.state says (one meaning with
+        // the native engine): one-way UDP is not established.
+        let udp = Some(Proto::Udp);
+        assert_eq!(
+            ConnState::from_suricata("new", None, udp, (3, 0)),
+            Some(ConnState::S0)
+        );
+        assert!(!ConnState::from_suricata("new", None, udp, (3, 0))
             .unwrap()
             .is_established());
-        assert!(!ConnState::from_suricata("closed", None)
+        assert_eq!(
+            ConnState::from_suricata("established", None, udp, (3, 2)),
+            Some(ConnState::SF)
+        );
+        // `new` with a packet to the client: an ICMP port unreachable, not an answer.
+        assert_eq!(
+            ConnState::from_suricata("new", None, udp, (1, 1)),
+            Some(ConnState::S0)
+        );
+        assert_eq!(
+            ConnState::from_suricata("new", None, Some(Proto::Icmp), (1, 0)),
+            Some(ConnState::OTH)
+        );
+        assert!(ConnState::from_suricata("new", None, tcp, (1, 0))
+            .unwrap()
+            .is_established());
+        assert!(!ConnState::from_suricata("closed", None, tcp, (1, 0))
             .unwrap()
             .is_established());
         // TCP flags win over flow.state when present.
         let flags = Some((TcpFlags(0x1b), TcpFlags(0x1b)));
         assert_eq!(
-            ConnState::from_suricata("closed", flags),
+            ConnState::from_suricata("closed", flags, tcp, (1, 0)),
             Some(ConnState::SF)
         );
         let none = Some((TcpFlags(0), TcpFlags(0)));
         assert_eq!(
-            ConnState::from_suricata("closed", none),
+            ConnState::from_suricata("closed", none, tcp, (1, 0)),
             Some(ConnState::S0)
         );
     }
@@ -490,5 +631,60 @@ mod tests {
         assert_eq!(ConnState::from_reply(Proto::Udp, true), ConnState::SF);
         assert_eq!(ConnState::from_reply(Proto::Udp, false), ConnState::S0);
         assert_eq!(ConnState::from_reply(Proto::Icmp, false), ConnState::OTH);
+    }
+    #[test]
+    fn every_vocabulary_through_one_interpretation() {
+        // (state, packets, expected)
+        let cases = [
+            // Zeek.
+            ("S0", 1, ConnState::S0),
+            ("REJ", 2, ConnState::REJ),
+            ("SF", 10, ConnState::SF),
+            ("RSTO", 5, ConnState::RSTO),
+            ("RSTOS0", 2, ConnState::RSTOS0),
+            ("OTH", 1, ConnState::OTH),
+            ("sh", 2, ConnState::SH),
+            // Argus.
+            ("S_RA", 2, ConnState::REJ),
+            ("FSPA_FSPA", 10, ConnState::SF),
+            ("CON", 2, ConnState::SF),
+            ("INT", 1, ConnState::S0),
+            ("REQ", 1, ConnState::S0),
+            ("RST", 2, ConnState::RSTOS0),
+            ("RST", 8, ConnState::RSTO),
+            ("ECO", 1, ConnState::OTH),
+            ("ACC", 1, ConnState::S0),
+            ("RSP", 1, ConnState::S0),
+            ("NNS", 1, ConnState::S0),
+            // TCP flag strings (the union of both sides).
+            ("......S.", 1, ConnState::S0),
+            ("...A.RS.", 2, ConnState::REJ),
+            (".....RS.", 2, ConnState::RSTOS0),
+            ("...AP.SF", 10, ConnState::SF),
+            ("...A..S.", 3, ConnState::S1),
+            ("........", 1, ConnState::OTH),
+            ("FSPA", 10, ConnState::SF),
+            ("SA", 3, ConnState::S1),
+            ("S", 1, ConnState::S0),
+            ("0x1b", 10, ConnState::SF),
+            ("0x02", 1, ConnState::S0),
+        ];
+        for (s, pkts, want) in cases {
+            assert_eq!(ConnState::interpret(s, pkts), Some(want), "{s}");
+        }
+        for bad in ["", "  ", "12", "S?_SA", "..X.....", "0xzz", "CON CON"] {
+            assert_eq!(ConnState::interpret(bad, 1), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn udp_states_from_packets() {
+        use crate::net::Proto;
+        assert_eq!(ConnState::from_packets(Proto::Udp, 2, 1), ConnState::SF);
+        assert_eq!(ConnState::from_packets(Proto::Udp, 2, 0), ConnState::S0);
+        assert_eq!(ConnState::from_packets(Proto::Udp, 0, 1), ConnState::SHR);
+        assert_eq!(ConnState::from_packets(Proto::Udp, 0, 0), ConnState::OTH);
+        assert_eq!(ConnState::from_packets(Proto::Icmp, 1, 0), ConnState::OTH);
+        assert!(!ConnState::from_packets(Proto::Udp, 2, 0).is_established());
     }
 }

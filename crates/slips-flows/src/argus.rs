@@ -15,7 +15,8 @@
 //!   `ra -n -c , -u -s stime dur proto saddr sport dir daddr dport state stos dtos pkts bytes
 //!   sbytes spkts`. (Delimited lines with only the time of day are read the same way.)
 //!
-//! Timestamps are read as UTC. States go through [`ConnState::from_argus`]; ICMP "ports" are
+//! Timestamps are read as UTC. States go through [`ConnState::interpret`] (Argus states,
+//! and also Zeek states and TCP flag strings, which converted files carry); ICMP "ports" are
 //! Argus' `0xCCTT` (code, type): they become Zeek's convention, source port = ICMP type and
 //! destination port = ICMP code. The `Label` column fills [`Flow::label`]. ARP flows between
 //! IP addresses are connections of protocol `arp`, as Slips reads them; link-layer flows
@@ -454,8 +455,13 @@ fn build(f: Fields, ts: Timestamp) -> Result<Option<Flow>, LineError> {
     let (sbytes, dbytes) = split_total(bytes, sbytes, dbytes);
     let total_pkts = spkts.saturating_add(dpkts);
     let state_s = f.state.unwrap_or("").trim();
-    let state = ConnState::from_argus(state_s, total_pkts)
-        .ok_or_else(|| LineError::field("State", state_s, "unknown Argus state"))?;
+    let state = ConnState::interpret(state_s, total_pkts).ok_or_else(|| {
+        LineError::field(
+            "State",
+            state_s,
+            "not a connection state (Zeek, Argus or TCP flags)",
+        )
+    })?;
     let mac = |field: &'static str, v: Option<&str>| -> Result<Option<Mac>, LineError> {
         match v.map(str::trim).filter(|s| !s.is_empty()) {
             None => Ok(None),

@@ -9,23 +9,15 @@ use std::hash::{BuildHasher, Hash, Hasher};
 /// `DEDUP_CAP` (and up to `2 × DEDUP_CAP`) records came in between.
 pub const DEDUP_CAP: usize = 1 << 19;
 
-/// Feeds formatted text to a hasher without allocating.
-struct HashWriter<'a, H: Hasher>(&'a mut H);
-
-impl<H: Hasher> std::fmt::Write for HashWriter<'_, H> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.write(s.as_bytes());
-        Ok(())
-    }
-}
-
-/// Recognises records already seen in this run:
+/// Recognises connection records already seen in this run, by their uid (Zeek's `uid`,
+/// Suricata's `flow_id`), or by protocol, the 5-tuple and the start time when the format
+/// has no uid (the uids slips generates for Argus and nfdump flows are a hash of exactly
+/// these, so both rules agree).
 ///
-/// * connections by their uid (Zeek's `uid`, Suricata's `flow_id`), or by protocol, the
-///   5-tuple and the start time when the format has no uid (the uids slips generates for
-///   Argus and nfdump flows are a hash of exactly these, so both rules agree);
-/// * other records only when every field is the same (a connection has several DNS, HTTP
-///   or alert records, which must all be analysed).
+/// Only connections are de-duplicated. Application records legitimately share a uid and
+/// may even be identical in every field slips keeps (several SMTP transactions, HTTP
+/// requests or DNS queries of one connection, whose `trans_depth` is not kept): each of
+/// them is analysed, so four bad SMTP logins on one connection are four.
 ///
 /// Keys are 64-bit hashes with a per-run random seed (flow keys come from the traffic, so
 /// their hashes must not be predictable); two different records colliding is about as
@@ -57,28 +49,26 @@ impl Dedup {
         }
     }
 
-    fn key(&self, f: &Flow) -> u64 {
+    /// The key of a connection record; `None` for every other record (never a repeat).
+    fn key(&self, f: &Flow) -> Option<u64> {
+        let Record::Conn(c) = &f.record else {
+            return None;
+        };
         let mut h = self.state.build_hasher();
-        let r = &f.record;
-        (r.kind() as u8).hash(&mut h);
-        match r {
-            Record::Conn(c) if !c.uid.is_empty() => c.uid.hash(&mut h),
-            Record::Conn(c) => {
-                (c.proto, c.saddr, c.sport, c.daddr, c.dport, c.ts.micros()).hash(&mut h)
-            }
-            // The whole record: a connection has several DNS, HTTP or alert records, and
-            // only an identical repeat is a duplicate.
-            other => {
-                use std::fmt::Write;
-                let _ = write!(HashWriter(&mut h), "{other:?}");
-            }
+        if c.uid.is_empty() {
+            (c.proto, c.saddr, c.sport, c.daddr, c.dport, c.ts.micros()).hash(&mut h);
+        } else {
+            c.uid.hash(&mut h);
         }
-        h.finish()
+        Some(h.finish())
     }
 
-    /// True the first time a record is seen; false for a repeat (counted).
+    /// True the first time a connection is seen, and for every record that is not a
+    /// connection; false for a repeated connection (counted).
     pub fn is_new(&mut self, f: &Flow) -> bool {
-        let k = self.key(f);
+        let Some(k) = self.key(f) else {
+            return true;
+        };
         if self.cur.contains(&k) || self.prev.contains(&k) {
             self.duplicates += 1;
             return false;
@@ -142,9 +132,40 @@ mod tests {
         assert!(d.is_new(&conn("C1", 1, 1.0)));
         assert!(d.is_new(&dns(1.0, "a.com")));
         assert!(d.is_new(&dns(1.1, "b.com")));
-        assert!(!d.is_new(&dns(1.1, "b.com")));
+        // Identical application records of one connection are all analysed.
+        assert!(d.is_new(&dns(1.1, "b.com")));
         // Same connection, same time, another query: kept.
         assert!(d.is_new(&dns(1.1, "c.com")));
+        assert_eq!(d.duplicates(), 0);
+    }
+
+    #[test]
+    fn four_smtp_transactions_of_one_connection_are_four() {
+        use slips_core::{Endpoints, Smtp};
+        let mut d = Dedup::default();
+        let smtp = || -> Flow {
+            Record::Smtp(Box::new(Smtp {
+                ts: Timestamp::from_secs(10.0),
+                uid: "CSmtp1".into(),
+                id: Some(Endpoints {
+                    saddr: "10.0.0.1".parse().unwrap(),
+                    sport: 40000,
+                    daddr: "10.0.0.2".parse().unwrap(),
+                    dport: 25,
+                }),
+                last_reply: Some(
+                    "535 5.7.8 Error: authentication failed: bad smtp-auth user".into(),
+                ),
+                ..Smtp::default()
+            }))
+            .into()
+        };
+        assert!(d.is_new(&conn("CSmtp1", 40000, 10.0)));
+        for _ in 0..4 {
+            assert!(d.is_new(&smtp()));
+        }
+        assert!(!d.is_new(&conn("CSmtp1", 40000, 10.0)));
+        assert_eq!(d.duplicates(), 1);
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! * [`nfdump`]: nfdump files through the `nfdump` program, unidirectional records paired
 //!   into connections, TCP flags interpreted.
 //! * [`zeek_lines`]: Zeek TSV/JSON lines as a stream (standard input, growing files).
-//! * [`detect`]: the input format from the content; [`Dedup`]: each flow analysed once.
+//! * [`detect`]: the input format from the content; [`Dedup`]: each flow analysed once;
+//!   [`Reorder`]: records of inputs that are not in time order put back in start-time
+//!   order, within a lateness bound.
 //!
 //! Every format is read by a [`LineSource`]: `next_flow()`, [`SourceStats`], problems with
 //! file and line, `total_bytes`/`bytes_read`. Malformed lines are counted and reported,
@@ -34,6 +36,7 @@ mod dedup;
 pub mod detect;
 mod error;
 pub mod nfdump;
+pub mod reorder;
 mod source;
 pub mod suricata;
 mod text;
@@ -47,6 +50,9 @@ pub use dedup::{Dedup, DEDUP_CAP};
 pub use detect::{detect_bytes, detect_path, detect_stream, InputFormat, EXPECTED};
 pub use error::{LineError, OpenError};
 pub use nfdump::{open_nfdump, NfdumpParser};
+pub use reorder::{
+    Reorder, ReorderStats, DEFAULT_REORDER_WINDOW, DEFAULT_STREAM_REORDER_WINDOW, REORDER_CAP,
+};
 pub use slips_zeek::Problem;
 pub use source::{LineParser, LineSource, Parsed, SourceStats, MAX_LINE, MAX_PROBLEMS};
 pub use suricata::SuricataParser;

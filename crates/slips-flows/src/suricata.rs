@@ -2,12 +2,12 @@
 //!
 //! | event | record | notes |
 //! |---|---|---|
-//! | `flow` | [`Conn`] | `flow.start` → ts, `end - start` → duration, `*_toserver` → source counts, `*_toclient` → destination counts (IP bytes, as Slips), `app_proto` → service, state from `tcp.tcp_flags_ts/tc` when present, else `flow.state` ([`ConnState::from_suricata`]); ICMP type/code → ports as Zeek |
+//! | `flow` | [`Conn`] | `flow.start` → ts, `end - start` → duration, `*_toserver` → source counts, `*_toclient` → destination counts (IP bytes, as Slips), `app_proto` → service, state from `tcp.tcp_flags_ts/tc` when present, from the packets of each side for UDP (one-way UDP is `S0`, not established, as in the native engine), else `flow.state` ([`ConnState::from_suricata`]); ICMP type/code → ports as Zeek |
 //! | `dns` | [`Dns`] | one record per answer (`type: answer`/`response`), with the query's timestamp and the round trip time when the query was seen; a query without an answer within 5 s of event time (or at the end) becomes a record without answer |
 //! | `http` | [`Http`] | `hostname, url, http_method, http_user_agent, protocol, status, length, http_content_type` |
 //! | `tls` | [`Ssl`] (and [`X509`] when the certificate's validity is logged) | `version` as Zeek writes it (`TLS 1.2` → `TLSv12`), `sni, subject, issuerdn, ja3.hash, ja3s.hash`, the certificate fingerprint as the chain |
 //! | `fileinfo` | [`Files`] | sender = `src_ip`, receiver = `dest_ip`, `size, filename, md5/sha1/sha256, magic` |
-//! | `ssh` | [`Ssh`] | `client/server.software_version`, `client.proto_version` |
+//! | `ssh` | [`Ssh`] and [`Software`] | banners as Zeek writes them (`SSH-2.0-OpenSSH_7.4` from `proto_version` and `software_version`), `client.proto_version` → version; a software.log record per side (`SSH::CLIENT`, `SSH::SERVER`, once per host and version), as the native engine; no `auth_success` (the detector decides from the connection's bytes) |
 //! | `alert` | [`Signature`] | `gid:signature_id:rev`, `signature`, `category`, `severity`, `action`, the rule's `target` |
 //!
 //! Other events (`anomaly`, `stats`, `drop`, `netflow`, `dhcp`, `smb`...) are valid lines that
@@ -19,8 +19,8 @@ use crate::source::{LineParser, Parsed};
 use crate::text::{ip, parse_time};
 use serde::Deserialize;
 use slips_core::{
-    Conn, ConnState, Dns, Endpoints, Files, Flow, Http, Proto, Record, Signature, Ssh, Ssl, Str,
-    TcpFlags, Timestamp, X509,
+    Conn, ConnState, Dns, Endpoints, Files, Flow, Http, Proto, Record, Signature, Software, Ssh,
+    Ssl, Str, TcpFlags, Timestamp, X509,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -232,6 +232,8 @@ struct EveHost<'a> {
 const DNS_WAIT: f64 = 5.0;
 /// Most DNS queries waiting for their answer (the oldest is reported alone beyond it).
 pub const MAX_PENDING_DNS: usize = 65_536;
+/// Most (host, software) pairs remembered for software.log records.
+pub const MAX_SOFTWARE_SEEN: usize = 65_536;
 
 /// Parser of eve.json lines. See the module documentation.
 #[derive(Default)]
@@ -242,6 +244,8 @@ pub struct SuricataParser {
     order: VecDeque<(Timestamp, (u64, u32))>,
     /// Largest timestamp seen.
     now: Option<Timestamp>,
+    /// (host, software) pairs already reported.
+    software_seen: std::collections::HashSet<(IpAddr, Str)>,
 }
 
 impl std::fmt::Debug for SuricataParser {
@@ -296,6 +300,38 @@ fn ignored_name(event_type: &str) -> &'static str {
 impl SuricataParser {
     pub fn new() -> SuricataParser {
         SuricataParser::default()
+    }
+
+    /// A software.log record, once per host and version (as Zeek's software framework and
+    /// the native engine; at most [`MAX_SOFTWARE_SEEN`] remembered).
+    fn software(
+        &mut self,
+        ts: Timestamp,
+        host: IpAddr,
+        port: Option<u16>,
+        kind: &'static str,
+        unparsed: Str,
+        out: &mut VecDeque<Flow>,
+    ) {
+        if self.software_seen.len() >= MAX_SOFTWARE_SEEN
+            || !self.software_seen.insert((host, unparsed.clone()))
+        {
+            return;
+        }
+        let v = slips_core::flow::parse_software(&unparsed);
+        out.push_back(
+            Record::Software(Box::new(Software {
+                ts,
+                host: Some(host),
+                host_p: port,
+                software_type: Some(Str::from(kind)),
+                name: Some(v.name),
+                version_major: v.major,
+                version_minor: v.minor,
+                unparsed_version: Some(unparsed),
+            }))
+            .into(),
+        );
     }
 
     /// Reports the queries that waited too long (or all of them with `all`).
@@ -443,9 +479,15 @@ impl SuricataParser {
                     None => None,
                 };
                 let state_s = f.state.as_deref().unwrap_or("");
-                let state = ConnState::from_suricata(state_s, tcp).ok_or_else(|| {
-                    LineError::field("flow.state", state_s, "unknown Suricata flow state")
-                })?;
+                let pkts = (f.pkts_toserver.unwrap_or(0), f.pkts_toclient.unwrap_or(0));
+                let state =
+                    ConnState::from_suricata(state_s, tcp, proto, pkts).ok_or_else(|| {
+                        LineError::field(
+                            "flow.state",
+                            state_s,
+                            "not a connection state (Suricata, Zeek, Argus or TCP flags)",
+                        )
+                    })?;
                 let service = text(&e.app_proto)
                     .filter(|s| !matches!(s.as_str(), "failed" | "unknown"))
                     .map(|s| Str::from(s.to_ascii_lowercase()));
@@ -579,14 +621,28 @@ impl SuricataParser {
                     .and_then(|c| c.proto_version.as_deref())
                     .and_then(|v| v.split('.').next())
                     .and_then(|v| v.parse().ok());
+                let client = s.client.as_ref().and_then(ssh_banner);
+                let server = s.server.as_ref().and_then(ssh_banner);
+                // As the native engine: software.log records of both sides (once per host
+                // and version), then the ssh.log record. Suricata does not say whether the
+                // login succeeded: the detector decides from the bytes of the connection.
+                let sides = [
+                    (s.client.as_ref(), saddr, None, "SSH::CLIENT"),
+                    (s.server.as_ref(), daddr, Some(dport), "SSH::SERVER"),
+                ];
+                for (side, host, port, kind) in sides {
+                    if let Some(v) = side.and_then(|c| text(&c.software_version)) {
+                        self.software(ts, host, port, kind, v, out);
+                    }
+                }
                 out.push_back(
                     Record::Ssh(Box::new(Ssh {
                         ts,
                         uid,
                         id: Some(ep),
                         version,
-                        client: s.client.as_ref().and_then(|c| text(&c.software_version)),
-                        server: s.server.as_ref().and_then(|c| text(&c.software_version)),
+                        client,
+                        server,
                         ..Ssh::default()
                     }))
                     .into(),
@@ -633,6 +689,16 @@ impl SuricataParser {
         self.expire(out, false);
         Ok(Parsed::Records)
     }
+}
+
+/// Zeek's (and the native engine's) form of an SSH banner: `SSH-2.0-OpenSSH_7.4` from
+/// Suricata's `proto_version` and `software_version`.
+fn ssh_banner(side: &EveSshSide) -> Option<Str> {
+    let sw = text(&side.software_version)?;
+    Some(match text(&side.proto_version) {
+        Some(v) => compact_str::format_compact!("SSH-{v}-{sw}"),
+        None => sw,
+    })
 }
 
 /// DNS response code numbers of Suricata's names.

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod db;
+pub mod defaults;
 pub mod feeds;
 pub mod geo;
 pub mod ioc;
@@ -84,6 +85,10 @@ pub struct LoadOptions {
     pub download_timeout: Duration,
     /// Start the online enrichers when `enrichment.online_lookups` is on. Default true.
     pub start_online: bool,
+    /// Warn when Slips' default whitelist path (`config/whitelist.conf`) is missing and the
+    /// built-in whitelist is used instead (true when a configuration file was given).
+    /// Default true.
+    pub warn_missing_default_whitelist: bool,
 }
 
 impl Default for LoadOptions {
@@ -92,6 +97,7 @@ impl Default for LoadOptions {
             start_refresher: true,
             download_timeout: Duration::from_secs(60),
             start_online: true,
+            warn_missing_default_whitelist: true,
         }
     }
 }
@@ -302,9 +308,18 @@ impl Intel {
             set(&e.geoip_asn_db).then(|| p(&e.geoip_asn_db)).as_deref(),
         ));
         let orgs = Arc::new(if set(&e.organizations_info) {
-            OrgData::load(&p(&e.organizations_info), &mut problems)
+            let dir = p(&e.organizations_info);
+            if dir.is_dir() {
+                OrgData::load(&dir, &mut problems)
+            } else {
+                tracing::warn!(
+                    "organisations folder {} not found; using slips' built-in organisation data",
+                    dir.display()
+                );
+                OrgData::builtin()
+            }
         } else {
-            OrgData::default()
+            OrgData::builtin()
         });
         let vendors = if set(&e.mac_vendors_db) {
             let path = p(&e.mac_vendors_db);
@@ -352,7 +367,10 @@ impl Intel {
                     let name = path.display().to_string();
                     feeds.extend(parse_feed_list(&t, &name, kind, dir, &mut problems));
                 }
-                None => tracing::info!("feed list {} not found", path.display()),
+                None => tracing::warn!(
+                    "feed list {} not found; no threat intelligence feeds from it",
+                    path.display()
+                ),
             }
         }
         let mut local_files = Vec::new();
@@ -376,8 +394,8 @@ impl Intel {
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    tracing::info!(
-                        "local threat intelligence folder {} not found",
+                    tracing::warn!(
+                        "local threat intelligence folder {} not found; no IoCs from local files",
                         dir.display()
                     )
                 }
@@ -400,30 +418,47 @@ impl Intel {
         let intel = Arc::new(SharedIntel::new(db, asn.clone()));
 
         let whitelist = if cfg.whitelists.enable_local_whitelist {
-            let path = p(&cfg.whitelists.local_whitelist_path);
-            match read_optional(&path)? {
-                Some(t) => Some(Arc::new(Whitelist::parse(
-                    &t,
-                    &path.display().to_string(),
-                    Arc::clone(&orgs),
-                    asn,
-                    &mut problems,
-                ))),
-                None => {
-                    // Slips' default path is only a suggestion: quiet unless configured.
-                    if cfg.whitelists.local_whitelist_path
-                        == Config::default().whitelists.local_whitelist_path
-                    {
-                        tracing::info!("no whitelist at {}", path.display());
-                    } else {
+            let configured = &cfg.whitelists.local_whitelist_path;
+            let path = p(configured);
+            let text = if !set(configured) {
+                None
+            } else {
+                read_optional(&path)?.map(|t| (t, path.display().to_string()))
+            };
+            let text = match text {
+                Some(t) => Some(t),
+                // Slips' default path (or none): slips' built-in whitelist.
+                None if !set(configured)
+                    || *configured == Config::default().whitelists.local_whitelist_path =>
+                {
+                    if set(configured) && opts.warn_missing_default_whitelist {
                         tracing::warn!(
-                            "whitelist {} not found; nothing is whitelisted",
+                            "whitelist {} not found; using slips' built-in whitelist",
                             path.display()
                         );
                     }
+                    Some((
+                        defaults::WHITELIST.to_owned(),
+                        defaults::WHITELIST_NAME.to_owned(),
+                    ))
+                }
+                None => {
+                    tracing::warn!(
+                        "whitelist {} not found; 0 whitelist entries, nothing is whitelisted",
+                        path.display()
+                    );
                     None
                 }
-            }
+            };
+            text.map(|(t, name)| {
+                let w = Whitelist::parse(&t, &name, Arc::clone(&orgs), asn, &mut problems);
+                if w.is_empty() {
+                    tracing::warn!("whitelist {name}: 0 entries, nothing is whitelisted");
+                } else {
+                    tracing::info!("whitelist {name}: {} entries", w.len());
+                }
+                Arc::new(w)
+            })
         } else {
             None
         };
@@ -461,6 +496,21 @@ impl Intel {
             sources.feeds.len(),
             sources.local_files.len()
         );
+        let ti_configured = [
+            &ti.ti_files,
+            &ti.ja3_feeds,
+            &ti.ssl_feeds,
+            &ti.local_threat_intelligence_files,
+        ]
+        .into_iter()
+        .any(|x| set(x));
+        if ti_configured && counts.total() == 0 {
+            tracing::warn!(
+                "threat intelligence: 0 IoCs loaded (no feed or local file found, or all empty; \
+                 relative paths resolve against {})",
+                base_dir.display()
+            );
+        }
 
         let mut me = Intel {
             intel,

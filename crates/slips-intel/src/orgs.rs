@@ -46,62 +46,96 @@ impl OrgData {
             );
             return data;
         }
+        let mut files = Vec::new();
         for org in Org::ALL {
-            let read = |suffix: &str| {
+            for suffix in ["asn", "ip_ranges", "domains"] {
                 let p = dir.join(format!("{}_{suffix}", org.name()));
-                std::fs::read_to_string(&p).ok().map(|t| (p, t))
-            };
-            let info = &mut data.orgs[idx(org)];
-            if let Some((p, t)) = read("asn") {
-                let name = p.display().to_string();
-                for (i, l) in lines(&t) {
-                    let n = l.trim_start_matches("AS").trim_start_matches("as");
-                    if let Ok(a) = n.parse::<u32>() {
-                        info.asns.insert(a);
-                        continue;
-                    }
-                    // `GOOGLE-CLOUD-2, US`: an AS name with its country.
-                    let name_part = l.split(',').next().unwrap_or("").trim();
-                    let name_part = name_part.split_whitespace().next().unwrap_or("");
-                    if name_part.is_empty()
-                        || !name_part
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                    {
-                        problems.push(&name, i, format!("not an ASN or AS name: {l}"));
-                        continue;
-                    }
-                    info.asn_names
-                        .insert(name_part.to_ascii_uppercase().into_boxed_str());
-                }
-            }
-            if let Some((p, t)) = read("ip_ranges") {
-                let name = p.display().to_string();
-                let mut nets = Vec::new();
-                for (i, l) in lines(&t) {
-                    match l.parse::<IpNet>() {
-                        Ok(n) => nets.push((n, ())),
-                        Err(_) => match l.parse::<IpAddr>() {
-                            Ok(ip) => nets.push((IpNet::from(ip), ())),
-                            Err(_) => problems.push(&name, i, format!("not an IP range: {l}")),
-                        },
-                    }
-                }
-                info.ranges = NetTable::build(nets, |_, _| ());
-            }
-            if let Some((p, t)) = read("domains") {
-                let name = p.display().to_string();
-                for (i, l) in lines(&t) {
-                    match normalize_domain(l) {
-                        Some(d) => {
-                            info.domains.insert(d.into_owned().into_boxed_str());
-                        }
-                        None => problems.push(&name, i, format!("not a domain: {l}")),
-                    }
+                if let Ok(t) = std::fs::read_to_string(&p) {
+                    files.push((p.display().to_string(), t));
                 }
             }
         }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        data.add_files(&refs, problems);
         data
+    }
+
+    /// slips' built-in organisation data (`data/organizations/` of the repository, compiled
+    /// in): a few well-known ASNs, IP ranges and domains of each organisation, so that
+    /// organisation whitelists work without any file.
+    pub fn builtin() -> OrgData {
+        let mut data = OrgData::default();
+        let mut problems = Problems::default();
+        data.add_files(crate::defaults::ORGANIZATIONS, &mut problems);
+        debug_assert_eq!(problems.total, 0, "{:?}", problems.kept);
+        data
+    }
+
+    /// Adds files named `<org>_asn`, `<org>_ip_ranges` or `<org>_domains` (the last path
+    /// component of the name decides), given as (name, text).
+    fn add_files(&mut self, files: &[(&str, &str)], problems: &mut Problems) {
+        for &(name, t) in files {
+            let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+            let Some(org) = Org::ALL
+                .into_iter()
+                .find(|o| base.starts_with(&format!("{}_", o.name())))
+            else {
+                continue;
+            };
+            let suffix = &base[org.name().len() + 1..];
+            let info = &mut self.orgs[idx(org)];
+            match suffix {
+                "asn" => {
+                    for (i, l) in lines(t) {
+                        let n = l.trim_start_matches("AS").trim_start_matches("as");
+                        if let Ok(a) = n.parse::<u32>() {
+                            info.asns.insert(a);
+                            continue;
+                        }
+                        // `GOOGLE-CLOUD-2, US`: an AS name with its country.
+                        let name_part = l.split(',').next().unwrap_or("").trim();
+                        let name_part = name_part.split_whitespace().next().unwrap_or("");
+                        if name_part.is_empty()
+                            || !name_part
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                        {
+                            problems.push(name, i, format!("not an ASN or AS name: {l}"));
+                            continue;
+                        }
+                        info.asn_names
+                            .insert(name_part.to_ascii_uppercase().into_boxed_str());
+                    }
+                }
+                "ip_ranges" => {
+                    let mut nets = Vec::new();
+                    for (i, l) in lines(t) {
+                        match l.parse::<IpNet>() {
+                            Ok(n) => nets.push((n, ())),
+                            Err(_) => match l.parse::<IpAddr>() {
+                                Ok(ip) => nets.push((IpNet::from(ip), ())),
+                                Err(_) => problems.push(name, i, format!("not an IP range: {l}")),
+                            },
+                        }
+                    }
+                    info.ranges = NetTable::build(nets, |_, _| ());
+                }
+                "domains" => {
+                    for (i, l) in lines(t) {
+                        match normalize_domain(l) {
+                            Some(d) => {
+                                info.domains.insert(d.into_owned().into_boxed_str());
+                            }
+                            None => problems.push(name, i, format!("not a domain: {l}")),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Builds from in-memory lists (tests, embedders).

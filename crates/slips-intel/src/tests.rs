@@ -234,3 +234,42 @@ fn unreadable_configured_file_is_an_error() {
     assert!(i.filter().is_none());
     assert_eq!(i.lookup().snapshot().counts().total(), 0);
 }
+
+#[test]
+fn default_configuration_whitelists_organisations_with_builtin_data() {
+    use crate::whitelist::Ignore;
+    use slips_core::Side;
+    // Slips' default whitelist path, absent here: the built-in whitelist and organisation
+    // data are used, whatever the folder.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = offline_config(dir.path());
+    cfg.whitelists = Config::default().whitelists;
+    assert!(cfg.whitelists.enable_local_whitelist);
+    let intel = Intel::load_with(&cfg, dir.path(), no_refresher()).unwrap();
+    let w = intel.whitelist().expect("built-in whitelist");
+    assert_eq!(w.len(), 4);
+    assert!(w.ip(ip("8.8.8.8"), Side::Dst, Ignore::Alerts));
+    assert!(w.ip(ip("157.240.1.35"), Side::Src, Ignore::Alerts));
+    assert!(w.domain("www.google.com", Side::Dst, Ignore::Alerts));
+    assert!(w.domain("login.live.com", Side::Dst, Ignore::Alerts));
+    // Organisations are whitelisted for alerts, not flows.
+    assert!(!w.ip(ip("8.8.8.8"), Side::Dst, Ignore::Flows));
+    assert!(!w.ip(ip("192.0.2.1"), Side::Dst, Ignore::Alerts));
+    // A whitelist path of one's own that does not exist: nothing (and a warning).
+    cfg.whitelists.local_whitelist_path = dir.path().join("mine.conf");
+    let intel = Intel::load_with(&cfg, dir.path(), no_refresher()).unwrap();
+    assert!(intel.whitelist().is_none());
+}
+
+#[test]
+fn builtin_organisation_files_are_well_formed() {
+    // OrgData::builtin() asserts (debug builds) that no line is malformed.
+    let mut names = Vec::new();
+    for (name, text) in crate::defaults::ORGANIZATIONS {
+        names.push(*name);
+        assert!(!text.trim().is_empty(), "{name}");
+    }
+    assert_eq!(names.len(), 15);
+    let data = crate::orgs::OrgData::builtin();
+    assert!(!data.is_empty());
+}

@@ -261,12 +261,7 @@ impl Conn {
     fn state(&self) -> ConnState {
         match self.proto {
             6 => tcp_conn_state(self),
-            17 => match (self.o.pkts > 0, self.r.pkts > 0) {
-                (true, true) => ConnState::SF,
-                (true, false) => ConnState::S0,
-                (false, true) => ConnState::SHR,
-                (false, false) => ConnState::OTH,
-            },
+            17 => ConnState::from_packets(Proto::Udp, self.o.pkts, self.r.pkts),
             _ => ConnState::OTH,
         }
     }

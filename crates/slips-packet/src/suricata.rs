@@ -23,6 +23,19 @@ pub fn run_suricata(
 ) -> Result<PathBuf, PacketError> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| PacketError::External(format!("cannot create {}: {e}", out_dir.display())))?;
+    // Suricata appends to an existing eve.json: a rerun into the same folder would read
+    // every event twice.
+    let eve = out_dir.join("eve.json");
+    match std::fs::remove_file(&eve) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(PacketError::External(format!(
+                "cannot remove the previous {}: {e}",
+                eve.display()
+            )))
+        }
+    }
     let mut cmd = Command::new("suricata");
     cmd.arg("-r").arg(pcap).arg("-l").arg(out_dir).args([
         "-k",
@@ -40,7 +53,6 @@ pub fn run_suricata(
             "cannot run suricata ({e}); install it (Debian: suricata from bookworm-backports) or use the native engine"
         ))
     })?;
-    let eve = out_dir.join("eve.json");
     if !out.status.success() {
         return Err(PacketError::External(format!(
             "suricata failed ({}): {}",

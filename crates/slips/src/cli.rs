@@ -44,6 +44,8 @@ pub struct Cli {
 
 /// Other things slips does besides analysing traffic.
 #[derive(Subcommand, Debug, Clone)]
+// Parsed once per run: the size of `Evaluate(Analyse)` does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Analyse like `slips -f ...`, then compare the alerts with the ground-truth labels the
     /// input carries (binetflow Label column, Zeek .log.labeled) and print precision, recall
@@ -167,6 +169,14 @@ pub struct Analyse {
     /// Time-window width in seconds (default from the config, 3600).
     #[arg(short = 'w', long = "window-width", value_name = "SECONDS")]
     pub window_width: Option<f64>,
+
+    /// How late (seconds of event time) a record of an input that is not in time order
+    /// (Suricata eve.json, Argus, nfdump, Zeek logs written as flows end) may arrive and
+    /// still be analysed in start-time order; later ones are analysed at once and counted
+    /// as late. Overrides `parameters.reorder_window` (default: one day for files, 120 for
+    /// standard input; at most 200,000 records wait in any case).
+    #[arg(long = "reorder-window", value_name = "SECONDS")]
+    pub reorder_window: Option<f64>,
 
     /// Write per-profile files: one folder per IP with a file per time window, a timeline and
     /// the profile's facts, plus Blocked.txt.

@@ -10,7 +10,7 @@ use crate::follow;
 use anyhow::{bail, Result};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use slips_core::Flow;
-use slips_flows::{Dedup, InputFormat, LineSource, Problem, StreamFormat};
+use slips_flows::{Dedup, InputFormat, LineSource, Problem, Reorder, ReorderStats, StreamFormat};
 use slips_zeek::ZeekReader;
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -162,17 +162,23 @@ pub struct ReaderReport {
     pub files: Vec<PathBuf>,
     /// The format actually read (stdin detection).
     pub format: Option<&'static str>,
+    /// The reorder stage, when the input went through one: its lateness bound (seconds;
+    /// infinite for packets), its cap on waiting records and what it did.
+    pub reorder: Option<(f64, usize, ReorderStats)>,
 }
 
 pub const BATCH: usize = 2048;
 
-/// Sends flows in batches, dropping repeats.
+/// Sends flows in batches, dropping repeats; with a reorder stage, in start-time order.
 pub(crate) struct Pump {
     tx: Sender<Vec<Flow>>,
     batch: Vec<Flow>,
     size: usize,
     pub(crate) dedup: Dedup,
     progress: Arc<Progress>,
+    reorder: Option<Reorder>,
+    /// The receiver is gone.
+    closed: bool,
 }
 
 impl Pump {
@@ -183,30 +189,71 @@ impl Pump {
             size,
             dedup: Dedup::default(),
             progress,
+            reorder: None,
+            closed: false,
         }
+    }
+
+    /// Puts the records through a reorder stage before they are sent.
+    pub(crate) fn reordered(mut self, reorder: Option<Reorder>) -> Pump {
+        self.reorder = reorder;
+        self
+    }
+
+    /// What the reorder stage did, if there is one.
+    pub(crate) fn reorder_report(&self) -> Option<(f64, usize, ReorderStats)> {
+        self.reorder
+            .as_ref()
+            .map(|r| (r.window(), r.cap(), r.stats()))
     }
 
     /// Queues one flow; false when the receiver is gone.
     pub(crate) fn push(&mut self, f: Flow) -> bool {
-        if !self.dedup.is_new(&f) {
-            return true;
+        match self.reorder.take() {
+            Some(mut r) => {
+                r.push(f, &mut |g| self.send(g));
+                self.reorder = Some(r);
+            }
+            None => self.send(f),
+        }
+        !self.closed
+    }
+
+    fn send(&mut self, f: Flow) {
+        if self.closed || !self.dedup.is_new(&f) {
+            return;
         }
         self.batch.push(f);
         if self.batch.len() >= self.size {
-            return self.flush();
+            self.flush();
         }
-        true
+    }
+
+    /// The end of the input: sends everything the reorder stage holds and what is
+    /// queued; false when the receiver is gone.
+    pub(crate) fn finish(&mut self) -> bool {
+        if let Some(mut r) = self.reorder.take() {
+            r.finish(&mut |g| self.send(g));
+            self.reorder = Some(r);
+        }
+        self.flush()
     }
 
     /// Sends what is queued; false when the receiver is gone.
     pub(crate) fn flush(&mut self) -> bool {
+        if self.closed {
+            return false;
+        }
         if self.batch.is_empty() {
             return true;
         }
         let n = self.batch.len() as u64;
         let b = std::mem::replace(&mut self.batch, Vec::with_capacity(self.size));
         self.progress.records.fetch_add(n, Ordering::Relaxed);
-        self.tx.send(b).is_ok()
+        if self.tx.send(b).is_err() {
+            self.closed = true;
+        }
+        !self.closed
     }
 }
 
@@ -250,7 +297,44 @@ pub fn open_stdin(kind: InputKind) -> Result<Option<Stdin>> {
     }))
 }
 
-/// Starts the reader thread. Records arrive in batches, in the reader's (time) order.
+/// The reorder stage of an input (see [`slips_flows::Reorder`]): Suricata, Argus and
+/// nfdump files, and Suricata or Argus lines on standard input, are put in start-time
+/// order with a lateness
+/// bound of `window` seconds (`None`: one day for files, two minutes for standard input;
+/// files already in order go through unchanged); packets are held until
+/// [`PACKET_REORDER`] records wait, whatever their lateness (a flow leaves the packet
+/// engine when it ends, which can be an hour after it started). Live inputs (Zeek lines on
+/// standard input, `-g`, `-i`) are analysed as they come.
+pub fn reorder_for(
+    kind: InputKind,
+    packets: &PacketOptions,
+    window: Option<f64>,
+) -> Option<Reorder> {
+    let cap = slips_flows::REORDER_CAP;
+    match kind {
+        InputKind::File(InputFormat::Pcap) if !packets.suricata => {
+            Some(Reorder::new(f64::INFINITY, PACKET_REORDER))
+        }
+        // Zeek logs: the reader merges the files by timestamp, and analysing conn.log
+        // (written as connections end) in start order changes what the DNS and beacon
+        // detectors see in test9/test10; not reordered yet (see the module notes).
+        InputKind::File(InputFormat::ZeekFolder | InputFormat::ZeekTsv | InputFormat::ZeekJson) => {
+            None
+        }
+        InputKind::File(_) => Some(Reorder::new(
+            window.unwrap_or(slips_flows::DEFAULT_REORDER_WINDOW),
+            cap,
+        )),
+        InputKind::Stdin(Some(StreamFormat::Suricata | StreamFormat::Argus)) => Some(Reorder::new(
+            window.unwrap_or(slips_flows::DEFAULT_STREAM_REORDER_WINDOW),
+            cap,
+        )),
+        InputKind::Stdin(_) | InputKind::Growing | InputKind::Interface => None,
+    }
+}
+
+/// Starts the reader thread. Records arrive in batches, in start-time order when the
+/// input has a reorder stage ([`reorder_for`], lateness bound `reorder_window` seconds).
 /// `stop` ends a growing folder (after a last read) when set; `stdin` comes from
 /// [`open_stdin`].
 pub fn spawn_reader(
@@ -260,9 +344,11 @@ pub fn spawn_reader(
     progress: Arc<Progress>,
     stop: Arc<AtomicBool>,
     packets: &PacketOptions,
+    reorder_window: Option<f64>,
 ) -> Result<(Receiver<Vec<Flow>>, JoinHandle<ReaderReport>)> {
     let (tx, rx) = bounded::<Vec<Flow>>(16);
     let path = spec.path().to_path_buf();
+    let reorder = reorder_for(kind, packets, reorder_window);
     let handle = match kind {
         InputKind::File(InputFormat::Pcap) if packets.suricata => {
             let dir = packets
@@ -277,7 +363,18 @@ pub fn spawn_reader(
             progress
                 .total_bytes
                 .store(src.total_bytes(), Ordering::Relaxed);
-            spawn("reader", move || lines(src, vec![eve], tx, BATCH, progress))?
+            // Suricata 7 logs no ARP: slips' own packet engine reads the ARP records of the
+            // same pcap (not with -F, whose filter only Suricata applies).
+            let arp_from = packets.bpf.is_none().then(|| path.clone());
+            spawn("reader", move || {
+                let (first, mut problems) = arp_from.map(|p| native_arp(&p)).unwrap_or_default();
+                let extra = first.len() as u64;
+                let mut report = lines(src, first, vec![eve], tx, BATCH, progress, reorder);
+                report.records += extra;
+                report.malformed += problems.len() as u64;
+                report.problems.append(&mut problems);
+                report
+            })?
         }
         InputKind::File(InputFormat::Pcap) => {
             if packets.bpf.is_some() {
@@ -293,14 +390,14 @@ pub fn spawn_reader(
             let writer = zeek_writer(packets)?;
             let files = vec![path];
             spawn("packets", move || {
-                packet_records(src, writer, files, tx, BATCH, progress, total)
+                packet_records(src, writer, files, tx, BATCH, progress, total, reorder)
             })?
         }
         InputKind::Interface => {
             let writer = zeek_writer(packets)?;
             let src = live_source(&path.to_string_lossy(), packets.bpf.as_deref(), stop)?;
             spawn("capture", move || {
-                packet_records(src, writer, Vec::new(), tx, 1, progress, 0)
+                packet_records(src, writer, Vec::new(), tx, 1, progress, 0, None)
             })?
         }
         InputKind::File(InputFormat::ZeekFolder | InputFormat::ZeekTsv | InputFormat::ZeekJson) => {
@@ -309,7 +406,7 @@ pub fn spawn_reader(
                 .total_bytes
                 .store(reader.total_bytes(), Ordering::Relaxed);
             spawn("reader", move || {
-                let mut pump = Pump::new(tx, BATCH, progress.clone());
+                let mut pump = Pump::new(tx, BATCH, progress.clone()).reordered(reorder);
                 let mut n = 0u32;
                 while let Some(f) = reader.next_flow() {
                     if !pump.push(f) {
@@ -323,7 +420,7 @@ pub fn spawn_reader(
                             .store(reader.bytes_read(), Ordering::Relaxed);
                     }
                 }
-                pump.flush();
+                pump.finish();
                 progress
                     .bytes_read
                     .store(reader.bytes_read(), Ordering::Relaxed);
@@ -336,6 +433,7 @@ pub fn spawn_reader(
                     problems: reader.problems().to_vec(),
                     files: reader.files().to_vec(),
                     format: None,
+                    reorder: pump.reorder_report(),
                 }
             })?
         }
@@ -345,7 +443,9 @@ pub fn spawn_reader(
                 .total_bytes
                 .store(src.total_bytes(), Ordering::Relaxed);
             let files = vec![path];
-            spawn("reader", move || lines(src, files, tx, BATCH, progress))?
+            spawn("reader", move || {
+                lines(src, Vec::new(), files, tx, BATCH, progress, reorder)
+            })?
         }
         InputKind::Stdin(_) => {
             let Stdin { format, input } = match stdin {
@@ -355,7 +455,9 @@ pub fn spawn_reader(
             };
             let src = slips_flows::open_stream("<stdin>", format, input);
             // Live: every flow goes to the engine as soon as it is read.
-            spawn("reader", move || lines(src, Vec::new(), tx, 1, progress))?
+            spawn("reader", move || {
+                lines(src, Vec::new(), Vec::new(), tx, 1, progress, reorder)
+            })?
         }
         InputKind::Growing => {
             let follower = follow::Follower::new(&path);
@@ -405,10 +507,10 @@ fn live_source(
     )))
 }
 
-/// Records of the packet engine come out as flows end (like Zeek's logs); a bounded
-/// reorder buffer hands them to the engine in start-time order, so time windows are
-/// anchored at the first flow of the capture.
-const REORDER: usize = 65_536;
+/// Records of the packet engine come out as flows end (like Zeek's logs); the reorder
+/// stage holds up to this many of them and hands them to the engine in start-time order,
+/// so time windows are anchored at the first flow of the capture.
+pub const PACKET_REORDER: usize = 65_536;
 
 /// A packet source: records plus the problems it met.
 pub(crate) trait PacketInput: Iterator<Item = Flow> {
@@ -435,6 +537,7 @@ impl PacketInput for std::iter::Empty<Flow> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn packet_records<I: PacketInput>(
     mut src: I,
     mut writer: Option<slips_packet::ZeekLogWriter>,
@@ -443,17 +546,12 @@ fn packet_records<I: PacketInput>(
     batch: usize,
     progress: Arc<Progress>,
     total_bytes: u64,
+    reorder: Option<Reorder>,
 ) -> ReaderReport {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let mut pump = Pump::new(tx, batch, progress.clone());
-    let live = total_bytes == 0;
-    // (timestamp, arrival) keys keep equal timestamps in arrival order.
-    let mut heap: BinaryHeap<Reverse<(slips_core::Timestamp, u64)>> = BinaryHeap::new();
-    let mut held: BTreeMap<u64, Flow> = BTreeMap::new();
-    let (mut seq, mut records, mut write_errors) = (0u64, 0u64, 0u64);
+    // Live capture (no reorder stage): analysed at once.
+    let mut pump = Pump::new(tx, batch, progress.clone()).reordered(reorder);
+    let (mut records, mut write_errors) = (0u64, 0u64);
     let mut last_ts = slips_core::Timestamp::ZERO;
-    let mut ok = true;
     for f in src.by_ref() {
         records += 1;
         if let Some(w) = writer.as_mut() {
@@ -461,39 +559,12 @@ fn packet_records<I: PacketInput>(
                 write_errors += 1;
             }
         }
-        if live {
-            // Live capture: analyse at once.
-            ok = pump.push(f);
-            if !ok {
-                break;
-            }
-            continue;
-        }
-        let ts = f.record.ts();
-        last_ts = last_ts.max(ts);
-        heap.push(Reverse((ts, seq)));
-        held.insert(seq, f);
-        seq += 1;
-        if heap.len() > REORDER {
-            if let Some(Reverse((_, k))) = heap.pop() {
-                if let Some(f) = held.remove(&k) {
-                    ok = pump.push(f);
-                }
-            }
-            if !ok {
-                break;
-            }
-        }
-    }
-    while ok {
-        let Some(Reverse((_, k))) = heap.pop() else {
+        last_ts = last_ts.max(f.record.ts());
+        if !pump.push(f) {
             break;
-        };
-        if let Some(f) = held.remove(&k) {
-            ok = pump.push(f);
         }
     }
-    pump.flush();
+    pump.finish();
     if total_bytes > 0 {
         progress.bytes_read.store(total_bytes, Ordering::Relaxed);
     }
@@ -523,6 +594,7 @@ fn packet_records<I: PacketInput>(
         problems,
         files,
         format: Some("pcap"),
+        reorder: pump.reorder_report(),
     }
 }
 
@@ -533,14 +605,55 @@ where
     Ok(std::thread::Builder::new().name(name.into()).spawn(f)?)
 }
 
+/// The ARP records of a pcap, from slips' packet engine (for `--engine suricata`), and the
+/// problems it met.
+fn native_arp(pcap: &Path) -> (Vec<Flow>, Vec<Problem>) {
+    let problem = |message: String| Problem {
+        file: pcap.to_path_buf(),
+        line: 0,
+        message,
+    };
+    match slips_packet::PcapSource::open(pcap) {
+        Ok(mut src) => {
+            let arp: Vec<Flow> = src
+                .by_ref()
+                .filter(|f| matches!(f.record, slips_core::Record::Arp(_)))
+                .collect();
+            tracing::info!(
+                "--engine suricata: {} ARP record(s) read by slips' packet engine (Suricata logs no ARP)",
+                arp.len()
+            );
+            let problems = PacketInput::problems(&src)
+                .into_iter()
+                .map(problem)
+                .collect();
+            (arp, problems)
+        }
+        Err(e) => (
+            Vec::new(),
+            vec![problem(format!("ARP records not read: {e}"))],
+        ),
+    }
+}
+
+/// Reads a line source; `first` (records from elsewhere, e.g. the native ARP records of
+/// `--engine suricata`) go into the same pump, before the source's.
+#[allow(clippy::too_many_arguments)]
 fn lines(
     mut src: LineSource,
+    first: Vec<Flow>,
     files: Vec<PathBuf>,
     tx: Sender<Vec<Flow>>,
     batch: usize,
     progress: Arc<Progress>,
+    reorder: Option<Reorder>,
 ) -> ReaderReport {
-    let mut pump = Pump::new(tx, batch, progress.clone());
+    let mut pump = Pump::new(tx, batch, progress.clone()).reordered(reorder);
+    for f in first {
+        if !pump.push(f) {
+            break;
+        }
+    }
     let mut n = 0u32;
     while let Some(f) = src.next_flow() {
         if !pump.push(f) {
@@ -554,7 +667,7 @@ fn lines(
                 .store(src.bytes_read(), Ordering::Relaxed);
         }
     }
-    pump.flush();
+    pump.finish();
     progress
         .bytes_read
         .store(src.bytes_read(), Ordering::Relaxed);
@@ -571,6 +684,7 @@ fn lines(
         problems: src.problems().to_vec(),
         files,
         format: Some(src.format()),
+        reorder: pump.reorder_report(),
     }
 }
 

@@ -315,6 +315,7 @@ fn read_all(inputs: &[PathBuf]) -> Result<Vec<Flow>> {
             Arc::new(Progress::default()),
             Arc::new(AtomicBool::new(false)),
             &PacketOptions::default(),
+            None,
         )?;
         for batch in rx {
             flows.extend(batch);
@@ -392,13 +393,39 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         Metadata::write_info(&out, &meta)?;
     }
 
-    // Threat intelligence, whitelists and enrichment: local files and cached feeds only,
-    // relative paths against the configuration file's folder.
-    let base_dir = cli
-        .config
-        .as_ref()
-        .and_then(|c| c.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."));
+    // Threat intelligence, whitelists and enrichment: local files and cached feeds only.
+    // Relative paths resolve against the configuration file's folder (or its parent, see
+    // `config_base_dir`); without -c nothing is looked up in the working folder: the
+    // built-in whitelist and organisation data are used.
+    let mut cfg = cfg;
+    let base_dir = match &cli.config {
+        Some(c) => {
+            let (dir, note) = config_base_dir(c, &cfg);
+            if let Some(n) = note {
+                eprintln!("slips: {n}");
+                info!("{n}");
+            }
+            dir
+        }
+        None => {
+            let ti = &mut cfg.threat_intelligence;
+            for p in [
+                &mut ti.ti_files,
+                &mut ti.ja3_feeds,
+                &mut ti.ssl_feeds,
+                &mut ti.local_threat_intelligence_files,
+            ] {
+                *p = PathBuf::new();
+            }
+            cfg.whitelists.local_whitelist_path = PathBuf::new();
+            info!(
+                "no configuration file: built-in whitelist and organisation data, no threat \
+                 intelligence files (use -c to name them)"
+            );
+            PathBuf::from(".")
+        }
+    };
+    let cfg = cfg;
     let intel = slips_intel::Intel::load(&cfg, &base_dir).context("threat intelligence")?;
     for p in intel.problems().kept.iter().take(PROBLEMS_LISTED) {
         warn!(target: "slips::problems", "{}:{}: {}", p.file, p.line, p.reason);
@@ -476,8 +503,25 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         zeek_files: packet_input.then(|| out.join("zeek_files")),
         zeek_json: cli.zeek_files_format == crate::cli::ZeekFilesFormat::Json,
     };
-    let (rx, reader) =
-        input::spawn_reader(&spec, kind, stdin, progress.clone(), stop.clone(), &packets)?;
+    let reorder_window = match cli.reorder_window {
+        Some(w) if w.is_finite() && w >= 0.0 => Some(w),
+        Some(w) => {
+            return Err(UsageError(format!(
+                "--reorder-window expects a number of seconds (0 or more), got {w}"
+            ))
+            .into())
+        }
+        None => cfg.parameters.reorder_window,
+    };
+    let (rx, reader) = input::spawn_reader(
+        &spec,
+        kind,
+        stdin,
+        progress.clone(),
+        stop.clone(),
+        &packets,
+        reorder_window,
+    )?;
     let live = kind.is_live();
     let show_progress = !cli.quiet;
     let bar = if show_progress && !live && std::io::stderr().is_terminal() {
@@ -616,8 +660,9 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let s = engine.stats();
     info!("engine stats: {s:?}");
     println!("{}", stats_line(&stats(&engine, elapsed)));
+    let late = report.reorder.map_or(0, |(_, _, r)| r.late);
     println!(
-        "Read {} records from {} in {elapsed:.2} s; {} malformed line(s); {} repeated flow(s) ignored. Output: {}",
+        "Read {} records from {} in {elapsed:.2} s; {} malformed line(s); {} repeated flow(s) ignored; {late} late record(s). Output: {}",
         report.records,
         match kind {
             InputKind::Stdin(_) => "standard input".to_string(),
@@ -627,6 +672,24 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         report.duplicates,
         out.display()
     );
+    if let Some((window, cap, r)) = report.reorder {
+        let bound = if window.is_finite() {
+            format!("a lateness bound of {window} s")
+        } else {
+            format!("up to {cap} records held")
+        };
+        let msg = format!(
+            "reorder: {} of {} records arrived out of time order and were put back in order \
+             with {bound}; {} late record(s) (after a later record had been analysed; analysed \
+             out of order); {} record(s) sent on early because {} were waiting",
+            r.out_of_order, r.records, r.late, r.forced, cap
+        );
+        if r.late > 0 || r.forced > 0 {
+            warn!("{msg}");
+        } else {
+            info!("{msg}");
+        }
+    }
     for (what, n) in &report.ignored {
         info!("not analysed: {n} {what}");
     }
@@ -641,6 +704,70 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The folder relative paths of the configuration file `config` resolve against: the
+/// file's own folder, or its parent when the parent holds more of the files the
+/// configuration names (Slips' own `config/slips.yaml` names `config/whitelist.conf`,
+/// relative to Slips' install root). Also what to tell the user, when there are relative
+/// paths at all.
+fn config_base_dir(config: &Path, cfg: &Config) -> (PathBuf, Option<String>) {
+    let dir = match config.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let ti = &cfg.threat_intelligence;
+    let en = &cfg.enrichment;
+    let mut paths = vec![
+        &ti.ti_files,
+        &ti.ja3_feeds,
+        &ti.ssl_feeds,
+        &ti.local_threat_intelligence_files,
+        &en.geoip_country_db,
+        &en.geoip_asn_db,
+        &en.mac_vendors_db,
+        &en.organizations_info,
+        &en.tor_exit_nodes,
+    ];
+    if cfg.whitelists.enable_local_whitelist {
+        paths.push(&cfg.whitelists.local_whitelist_path);
+    }
+    let relative: Vec<&PathBuf> = paths
+        .into_iter()
+        .filter(|p| !p.as_os_str().is_empty() && p.is_relative())
+        .collect();
+    if relative.is_empty() {
+        return (dir, None);
+    }
+    let found = |base: &Path| relative.iter().filter(|p| base.join(p).exists()).count();
+    let here = found(&dir);
+    let parent = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(Path::to_path_buf));
+    match parent {
+        Some(up) if found(&up) > here => {
+            let n = format!(
+                "relative paths of {} resolve against {} (its parent folder, which holds {} of \
+                 the {} files it names; its own folder holds {here})",
+                config.display(),
+                up.display(),
+                found(&up),
+                relative.len()
+            );
+            (up, Some(n))
+        }
+        _ => {
+            let n = format!(
+                "relative paths of {} resolve against its folder {} ({here} of the {} files it \
+                 names found there)",
+                config.display(),
+                dir.display(),
+                relative.len()
+            );
+            (dir, Some(n))
+        }
+    }
 }
 
 /// Malformed lines: counted, listed in errors.log with file and line, summarised on the

@@ -215,3 +215,167 @@ fn no_detection_and_print_letters() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn application_records_sharing_a_uid_all_reach_the_engine() {
+    // Four bad SMTP logins on one connection (four transactions of one uid, identical in
+    // every field slips keeps): four records for the detectors, hence a brute force.
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("zeek");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(
+        logs.join("conn.log"),
+        r#"{"ts":1000.0,"uid":"CSmtp1","id.orig_h":"10.0.0.5","id.orig_p":40000,"id.resp_h":"10.0.9.9","id.resp_p":25,"proto":"tcp","service":"smtp","duration":8.0,"orig_bytes":900,"resp_bytes":700,"conn_state":"SF","orig_pkts":20,"resp_pkts":18}
+"#,
+    )
+    .unwrap();
+    let mut smtp = String::new();
+    for depth in 1..=4 {
+        smtp += &format!(
+            r#"{{"ts":1001.0,"uid":"CSmtp1","id.orig_h":"10.0.0.5","id.orig_p":40000,"id.resp_h":"10.0.9.9","id.resp_p":25,"trans_depth":{depth},"helo":"x","last_reply":"535 5.7.8 Error: authentication failed: bad smtp-auth user"}}
+"#
+        );
+    }
+    std::fs::write(logs.join("smtp.log"), smtp).unwrap();
+    let out = dir.path().join("out");
+    let o = run_ok(&[
+        "-f",
+        logs.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("0 repeated flow(s) ignored"), "{stdout}");
+    assert!(stdout.contains("Analyzed flows: 5."), "{stdout}");
+    let snap = evidence_snapshot(&out);
+    assert!(
+        snap.contains("SMTP_LOGIN_BRUTEFORCE | profile 10.0.0.5"),
+        "{snap}"
+    );
+}
+
+/// A one-line conn.log in `dir`, for runs that only look at what was loaded.
+fn tiny_log(dir: &std::path::Path) -> std::path::PathBuf {
+    let log = dir.join("conn.log");
+    std::fs::write(
+        &log,
+        CONN_HEADER.to_string() + &conn_line(1000.0, "C1", "10.0.0.1", "8.8.8.8", 443, "SF"),
+    )
+    .unwrap();
+    log
+}
+
+/// Runs slips from the working folder `cwd`; returns (stderr, slips.log).
+fn run_in(cwd: &std::path::Path, args: &[&str], out: &std::path::Path) -> (String, String) {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["-o", out.to_str().unwrap(), "--quiet"]);
+    let o = slips().current_dir(cwd).args(&all).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        std::fs::read_to_string(out.join("slips.log")).unwrap(),
+    )
+}
+
+#[test]
+fn config_paths_resolve_against_the_config_folder_not_the_working_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tiny_log(tmp.path());
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    // A configuration next to its files, named with relative paths.
+    let cfgdir = tmp.path().join("cfg");
+    std::fs::create_dir_all(cfgdir.join("ti")).unwrap();
+    std::fs::write(
+        cfgdir.join("ti/own_iocs.csv"),
+        "# IoC, level, description\n203.0.113.7,high,test C&C\nbad.example.com,high,test\n",
+    )
+    .unwrap();
+    std::fs::write(cfgdir.join("wl.conf"), "ip,192.0.2.9,both,alerts\n").unwrap();
+    let cfg = cfgdir.join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        "threatintelligence:\n  local_threat_intelligence_files: ti/\n  ti_files: ''\n  ja3_feeds: ''\n  ssl_feeds: ''\n  download_remote_feeds: false\n\
+         whitelists:\n  local_whitelist_path: wl.conf\n",
+    )
+    .unwrap();
+    let (stderr, slog) = run_in(
+        &elsewhere,
+        &["-f", log.to_str().unwrap(), "-c", cfg.to_str().unwrap()],
+        &tmp.path().join("o1"),
+    );
+    assert!(slog.contains("threat intelligence: 2 IoCs"), "{slog}");
+    assert!(slog.contains("wl.conf: 1 entries"), "{slog}");
+    assert!(
+        stderr.contains(&format!("resolve against its folder {}", cfgdir.display())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("WARN"), "{stderr}");
+
+    // Slips' layout: config/slips.yaml with paths relative to the folder above it.
+    let root = tmp.path().join("install");
+    std::fs::create_dir_all(root.join("config/local_ti_files")).unwrap();
+    std::fs::write(
+        root.join("config/local_ti_files/own_iocs.csv"),
+        "203.0.113.8,high,test\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("config/whitelist.conf"),
+        "ip,192.0.2.10,both,alerts\n",
+    )
+    .unwrap();
+    let cfg2 = root.join("config/slips.yaml");
+    std::fs::write(
+        &cfg2,
+        "threatintelligence:\n  local_threat_intelligence_files: config/local_ti_files/\n  ti_files: ''\n  ja3_feeds: ''\n  ssl_feeds: ''\n  download_remote_feeds: false\n\
+         whitelists:\n  local_whitelist_path: config/whitelist.conf\n",
+    )
+    .unwrap();
+    let (stderr, slog) = run_in(
+        &elsewhere,
+        &["-f", log.to_str().unwrap(), "-c", cfg2.to_str().unwrap()],
+        &tmp.path().join("o2"),
+    );
+    assert!(slog.contains("threat intelligence: 1 IoCs"), "{slog}");
+    assert!(slog.contains("config/whitelist.conf: 1 entries"), "{slog}");
+    assert!(stderr.contains("(its parent folder"), "{stderr}");
+
+    // Missing files: warnings on the terminal.
+    std::fs::remove_dir_all(cfgdir.join("ti")).unwrap();
+    std::fs::remove_file(cfgdir.join("wl.conf")).unwrap();
+    let (stderr, _) = run_in(
+        &elsewhere,
+        &["-f", log.to_str().unwrap(), "-c", cfg.to_str().unwrap()],
+        &tmp.path().join("o3"),
+    );
+    assert!(
+        stderr.contains("WARN") && stderr.contains("threat intelligence: 0 IoCs loaded"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("local threat intelligence folder") && stderr.contains("not found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("wl.conf not found; 0 whitelist entries"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn default_configuration_whitelists_organisations_from_any_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tiny_log(tmp.path());
+    let (stderr, slog) = run_in(
+        tmp.path(),
+        &["-f", log.to_str().unwrap()],
+        &tmp.path().join("o"),
+    );
+    assert!(
+        slog.contains("whitelist <built-in data/whitelist.conf>: 4 entries"),
+        "{slog}"
+    );
+    assert!(!stderr.contains("WARN"), "{stderr}");
+}

@@ -281,3 +281,100 @@ fn pcap_through_suricata_engine() {
         "{snap}"
     );
 }
+
+/// Connection states per UDP 5-tuple, SSH banners and ARP records of one run.
+#[derive(Default)]
+struct EngineView {
+    udp: std::collections::BTreeMap<(String, u16, String, u16), bool>,
+    ssh: Vec<(Option<String>, Option<String>)>,
+    arp: usize,
+}
+
+fn view(records: impl Iterator<Item = slips_core::Flow>) -> EngineView {
+    use slips_core::{Proto, Record};
+    let mut v = EngineView::default();
+    for f in records {
+        match &f.record {
+            Record::Conn(c) if c.proto == Some(Proto::Udp) => {
+                // The engines cut long UDP exchanges differently (Zeek's 60 s inactivity
+                // natively, one flow in Suricata): a 5-tuple is established when one of
+                // its flows is.
+                if let (Some(s), Some(d)) = (c.saddr, c.daddr) {
+                    *v.udp
+                        .entry((s.to_string(), c.sport, d.to_string(), c.dport))
+                        .or_default() |= c.state.is_established();
+                }
+            }
+            // Suricata's software_version leaves out the banner's comment (`Raspbian-5`).
+            Record::Ssh(s) => {
+                let banner = |b: &Option<slips_core::Str>| {
+                    b.as_deref()
+                        .and_then(|x| x.split(' ').next())
+                        .map(str::to_string)
+                };
+                v.ssh.push((banner(&s.client), banner(&s.server)))
+            }
+            Record::Arp(_) => v.arp += 1,
+            _ => {}
+        }
+    }
+    v.ssh.sort();
+    v
+}
+
+#[test]
+fn suricata_engine_gives_what_the_native_engine_gives() {
+    if !std::process::Command::new("suricata")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipping: suricata is not installed (scripts/deps.sh --test installs it)");
+        return;
+    }
+    for name in ["test7-malicious.pcap", "test8-malicious.pcap"] {
+        let Some(pcap) = dataset(name) else {
+            return;
+        };
+        let native = view(slips_packet::PcapSource::open(&pcap).unwrap());
+        let (dir, _, _) = analyse(&pcap, &["--engine", "suricata"]);
+        let out = dir.path().join("out");
+        let mut eve = slips_flows::open(
+            &out.join("suricata/eve.json"),
+            slips_flows::InputFormat::Suricata,
+        )
+        .unwrap();
+        let suricata = view(std::iter::from_fn(|| eve.next_flow()));
+        // UDP: the same established / not established decision for every 5-tuple both
+        // engines saw (one-way UDP is not established, whatever Suricata's flow.state).
+        let common: Vec<_> = native
+            .udp
+            .iter()
+            .filter_map(|(k, est)| suricata.udp.get(k).map(|s| (k, *est, *s)))
+            .collect();
+        assert!(!common.is_empty(), "{name}: no common UDP flows");
+        let differ: Vec<_> = common.iter().filter(|(_, a, b)| a != b).collect();
+        assert!(differ.is_empty(), "{name}: {differ:?}");
+        // SSH records with the banners as the native engine writes them.
+        assert_eq!(native.ssh, suricata.ssh, "{name}");
+        // ARP: Suricata logs none; slips' packet engine reads them from the same pcap.
+        assert_eq!(suricata.arp, 0);
+        let log = std::fs::read_to_string(out.join("slips.log")).unwrap();
+        assert!(
+            log.contains(&format!(
+                "{} ARP record(s) read by slips' packet engine",
+                native.arp
+            )),
+            "{name}: {log}"
+        );
+        if name == "test7-malicious.pcap" {
+            assert!(native.udp.values().any(|e| !e), "no one-way UDP in {name}");
+            assert_eq!(native.ssh.len(), 2, "{:?}", native.ssh);
+            assert!(native.arp > 0);
+        } else {
+            assert!(native.arp > 500, "{}", native.arp);
+            let snap = evidence_snapshot(&out);
+            assert!(snap.contains("ARP_SCAN | profile 192.168.1."), "{snap}");
+        }
+    }
+}

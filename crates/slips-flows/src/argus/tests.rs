@@ -185,7 +185,11 @@ fn bad_lines_have_clear_errors() {
                 "10.8.0.690",
                 "not an IPv4 or IPv6 address"
             )),
-            Err(LineError::field("State", "C?N", "unknown Argus state")),
+            Err(LineError::field(
+                "State",
+                "C?N",
+                "not a connection state (Zeek, Argus or TCP flags)"
+            )),
             Err(LineError::field(
                 "StartTime",
                 "yesterday",
@@ -265,5 +269,55 @@ fn delimited_time_of_day_and_epoch() {
     assert_eq!(
         (c.ts.secs(), c.proto(), c.sport, c.dport),
         (1_520_628_556.520_001, Proto::Icmp6, 135, 0)
+    );
+}
+
+#[test]
+fn zeek_states_and_flag_strings_are_states_too() {
+    // A vertical scan of 20 ports of one host, written with Zeek's states (a binetflow
+    // converted from Zeek): every line parses, with Zeek's meaning.
+    let states = [
+        "S0", "REJ", "SF", "RSTO", "OTH", "S1", "RSTOS0", "SH", "S0", "REJ",
+    ];
+    let mut lines = vec![CTU.to_string()];
+    for i in 0..20u16 {
+        lines.push(format!(
+            "2019/04/04 16:23:{:02}.000000,0.001,tcp,10.0.0.5,40000,   ->,10.0.0.9,{},{},0,0,2,120,60,1,",
+            i,
+            1000 + i,
+            states[usize::from(i) % states.len()]
+        ));
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (flows, res) = run(&refs);
+    assert!(
+        res[1..].iter().all(|r| *r == Ok(Parsed::Records)),
+        "{res:?}"
+    );
+    assert_eq!(flows.len(), 20);
+    let got: Vec<ConnState> = flows.iter().map(|f| conn(f).state).collect();
+    assert_eq!(got[0], ConnState::S0);
+    assert_eq!(got[1], ConnState::REJ);
+    assert_eq!(got[2], ConnState::SF);
+    assert_eq!(got[3], ConnState::RSTO);
+    assert_eq!(got[4], ConnState::OTH);
+    let dports: std::collections::BTreeSet<u16> = flows.iter().map(|f| conn(f).dport).collect();
+    assert_eq!(dports.len(), 20);
+    // Argus states and TCP flag strings still work, in the same file.
+    let (flows, res) = run(&[
+        CTU,
+        "2019/04/04 16:23:00.0,0.1,tcp,10.0.0.5,40001,   ->,10.0.0.9,22,S_RA,0,0,2,120,60,1,",
+        "2019/04/04 16:23:00.1,0.1,udp,10.0.0.5,40002,   ->,10.0.0.9,53,INT,0,0,1,60,60,1,",
+        "2019/04/04 16:23:00.2,0.1,tcp,10.0.0.5,40003,   ->,10.0.0.9,80,...A.RS.,0,0,2,120,60,1,",
+        "2019/04/04 16:23:00.3,0.1,tcp,10.0.0.5,40004,   ->,10.0.0.9,443,FSPA,0,0,9,900,300,5,",
+    ]);
+    assert!(
+        res[1..].iter().all(|r| *r == Ok(Parsed::Records)),
+        "{res:?}"
+    );
+    let got: Vec<ConnState> = flows.iter().map(|f| conn(f).state).collect();
+    assert_eq!(
+        got,
+        [ConnState::REJ, ConnState::S0, ConnState::REJ, ConnState::SF]
     );
 }

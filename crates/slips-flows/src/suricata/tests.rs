@@ -43,7 +43,8 @@ fn flow_event() {
             duration: ts("2021-06-06T20:45:12.391044+0200").secs() - start.secs(),
             sbytes: 256,
             dbytes: 468,
-            state: ConnState::S1,
+            // UDP with packets both ways: SF, as the native engine says.
+            state: ConnState::SF,
             history: Str::default(),
             spkts: 2,
             dpkts: 2,
@@ -180,10 +181,14 @@ fn http_tls_fileinfo_ssh() {
     let tls = r#"{"timestamp":"2021-06-06T16:54:00.074627+0200","flow_id":26,"event_type":"tls","src_ip":"192.168.1.129","src_port":60316,"dest_ip":"122.248.252.67","dest_port":55443,"proto":"TCP","tls":{"subject":"CN=www.myedimax.com","issuerdn":"CN=AlphaSSL CA","serial":"17:8E","fingerprint":"2d:d1","sni":"www.myedimax.com","version":"TLS 1.1","notbefore":"2020-03-19T09:44:08","notafter":"2022-03-20T09:44:08","ja3":{"hash":"b720","string":"x"},"ja3s":{"hash":"ad90","string":"y"}}}"#;
     let file = r#"{"timestamp":"2021-06-07T09:25:25.523057+0200","flow_id":48,"event_type":"fileinfo","src_ip":"192.168.1.129","src_port":554,"dest_ip":"162.142.125.53","dest_port":51230,"proto":"TCP","app_proto":"http","fileinfo":{"filename":"/","sid":[],"gaps":false,"state":"CLOSED","stored":false,"size":47,"tx_id":0,"md5":"abc"}}"#;
     let ssh = r#"{"timestamp":"2021-06-07T09:25:25.523057+0200","flow_id":49,"event_type":"ssh","src_ip":"10.0.0.1","src_port":40000,"dest_ip":"10.0.0.2","dest_port":22,"proto":"TCP","ssh":{"client":{"proto_version":"2.0","software_version":"OpenSSH_8.1"},"server":{"proto_version":"2.0","software_version":"OpenSSH_9.1"}}}"#;
-    let (flows, res) = run(&[http, tls, file, ssh]);
-    assert_eq!(res, vec![Ok(Parsed::Records); 4]);
+    let (flows, res) = run(&[http, tls, file, ssh, ssh]);
+    assert_eq!(res, vec![Ok(Parsed::Records); 5]);
     let kinds: Vec<_> = flows.iter().map(|f| f.record.kind().log_name()).collect();
-    assert_eq!(kinds, ["http", "ssl", "x509", "files", "ssh"]);
+    // software.log records once per host and version, as the native engine.
+    assert_eq!(
+        kinds,
+        ["http", "ssl", "x509", "files", "software", "software", "ssh", "ssh"]
+    );
     let Record::Http(h) = &flows[0].record else {
         panic!()
     };
@@ -256,12 +261,50 @@ fn http_tls_fileinfo_ssh() {
             Some("HTTP")
         )
     );
-    let Record::Ssh(s) = &flows[4].record else {
+    let Record::Ssh(s) = &flows[6].record else {
+        panic!()
+    };
+    // The banners as Zeek and the native engine write them.
+    assert_eq!(
+        (s.version, s.client.as_deref(), s.server.as_deref()),
+        (
+            Some(2),
+            Some("SSH-2.0-OpenSSH_8.1"),
+            Some("SSH-2.0-OpenSSH_9.1")
+        )
+    );
+    let Record::Software(c) = &flows[4].record else {
         panic!()
     };
     assert_eq!(
-        (s.version, s.client.as_deref(), s.server.as_deref()),
-        (Some(2), Some("OpenSSH_8.1"), Some("OpenSSH_9.1"))
+        (
+            c.host,
+            c.host_p,
+            c.software_type.as_deref(),
+            c.name.as_deref(),
+            c.version_major,
+            c.version_minor
+        ),
+        (
+            Some(ip("10.0.0.1")),
+            None,
+            Some("SSH::CLIENT"),
+            Some("OpenSSH"),
+            Some(8),
+            Some(1)
+        )
+    );
+    let Record::Software(v) = &flows[5].record else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            v.host,
+            v.host_p,
+            v.software_type.as_deref(),
+            v.version_major
+        ),
+        (Some(ip("10.0.0.2")), Some(22), Some("SSH::SERVER"), Some(9))
     );
 }
 
@@ -270,7 +313,9 @@ fn other_events_are_counted_and_bad_lines_explained() {
     let anomaly = r#"{"timestamp":"2021-06-07T12:37:29.781936+0200","flow_id":1,"event_type":"anomaly","src_ip":"86.105.49.243","anomaly":{"type":"applayer"}}"#;
     let stats = r#"{"timestamp":"2021-06-07T12:37:29.781936+0200","event_type":"stats","stats":{"uptime":1}}"#;
     let bad_ip = FLOW.replace("192.168.1.129", "192.168.1.300");
-    let bad_state = FLOW.replace("\"established\"", "\"sleeping\"");
+    let bad_state = FLOW
+        .replace("\"UDP\"", "\"TCP\"")
+        .replace("\"established\"", "\"sle?ping\"");
     let no_flow = r#"{"timestamp":"2021-06-06T15:57:37.272281+0200","flow_id":1,"event_type":"flow","src_ip":"1.2.3.4","dest_ip":"1.2.3.5"}"#;
     let truncated = &FLOW[..120];
     let (flows, res) = run(&[
@@ -298,8 +343,8 @@ fn other_events_are_counted_and_bad_lines_explained() {
         res[3],
         Err(LineError::field(
             "flow.state",
-            "sleeping",
-            "unknown Suricata flow state"
+            "sle?ping",
+            "not a connection state (Suricata, Zeek, Argus or TCP flags)"
         ))
     );
     assert_eq!(res[4], Err(LineError::Missing("flow")));
@@ -317,4 +362,21 @@ fn other_events_are_counted_and_bad_lines_explained() {
         p.parse(b"\xff\xfe{", &mut VecDeque::new()),
         Err(LineError::Utf8)
     );
+}
+
+#[test]
+fn one_way_udp_is_not_established_whatever_flow_state_says() {
+    // Suricata calls a flow `new` until it sees a reply; natively (and in Zeek) one-way
+    // UDP is S0. One meaning whatever the engine.
+    let one_way = FLOW
+        .replace("\"pkts_toclient\":2", "\"pkts_toclient\":0")
+        .replace("\"bytes_toclient\":468", "\"bytes_toclient\":0")
+        .replace("\"established\"", "\"new\"");
+    let (flows, res) = run(&[&one_way]);
+    assert_eq!(res, vec![Ok(Parsed::Records)]);
+    let Record::Conn(c) = &flows[0].record else {
+        panic!()
+    };
+    assert_eq!(c.state, ConnState::S0);
+    assert!(!c.state.is_established());
 }
