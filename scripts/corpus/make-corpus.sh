@@ -784,10 +784,12 @@ SCENARIOS=(nmap-syn-vertical nmap-udp horizontal-scan icmp-sweep ssh-bruteforce
   benign-cloud)
 
 write_meta() {
-  cat >"$OUT/iocs.csv" <<'EOF'
-ioc,type,threat_level,description
-203.0.113.66,ip,high,corpus C2 server (ti-ioc.pcap)
-evil-c2.example,domain,high,corpus C2 domain (ti-ioc.pcap)
+  # slips' local threat-intelligence format: IoC, threat level, description.
+  mkdir -p "$OUT/ti"
+  cat >"$OUT/ti/own_malicious_iocs.csv" <<'EOF'
+# The corpus' own indicators (ti-ioc.pcap): IoC, threat level, description.
+203.0.113.66,high,corpus C2 server
+evil-c2.example,high,corpus C2 domain
 EOF
   cp "$HERE/labels.csv" "$OUT/labels.csv"
 }

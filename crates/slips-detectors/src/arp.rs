@@ -20,8 +20,8 @@
 
 use crate::appkit::{CappedSet, FifoMap};
 use crate::knowledge::Resources;
-use crate::FromConfig;
 use crate::util::{fmt_confidence, ramp, report_step};
+use crate::FromConfig;
 use foldhash::{HashMap, HashSet};
 use slips_config::Config;
 use slips_core::net::{is_link_local, is_private};

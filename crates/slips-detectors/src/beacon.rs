@@ -40,10 +40,9 @@
 //! themselves being looked up in the engine's index of recent connections; at most
 //! [`MAX_DOMAINS`] (source, domain) entries of at most 1,001 subdomain hashes.
 
-use crate::knowledge::Resources;
 use crate::appkit::shannon_entropy;
+use crate::knowledge::Resources;
 use crate::util::{ramp, report_step, IpPairMap};
-use std::sync::Arc;
 use foldhash::HashMap;
 use slips_core::net::is_public;
 use slips_core::{
@@ -57,6 +56,7 @@ use slips_models::beacon::{
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Most pairs tracked.
 pub const MAX_PAIRS: usize = 65_536;
@@ -667,8 +667,8 @@ impl DomainState {
         if n >= TUNNEL_MIN_NAMES && self.tunnel_shaped() {
             // Data through DNS: the volume and the names say how sure.
             let volume = (self.sub_bytes + self.answer_bytes) as f64;
-            let conf = ramp(n as f64, TUNNEL_MIN_NAMES as f64, 200.0)
-                .max(ramp(volume, 2_000.0, 20_000.0));
+            let conf =
+                ramp(n as f64, TUNNEL_MIN_NAMES as f64, 200.0).max(ramp(volume, 2_000.0, 20_000.0));
             return Some((ThreatLevel::High, conf, threat));
         }
         // RITA's count of unique subdomains alone (100 low, 500 medium, 800 high).

@@ -22,7 +22,6 @@
 use crate::appkit::{py_float, round_to, shannon_entropy, CappedSet};
 use crate::knowledge::{Knowledge, Resources};
 use crate::util::{ramp, report_step};
-use std::sync::Arc;
 use crate::FromConfig;
 use slips_config::Config;
 use slips_core::net::{is_link_local, is_multicast, is_private};
@@ -32,6 +31,7 @@ use slips_core::{
 };
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 fn out_dns<'a>(ctx: &DetectorCtx, r: &'a Record) -> Option<&'a Dns> {
     match r {
@@ -543,11 +543,23 @@ mod tests {
             &[],
         ));
         // DNSBL lookups are reverse lookups too; single-label names are probes.
-        for (i, q) in ["4.3.2.1.zen.spamhaus.org", "qxkzjwhd", "12.0.0.127.dnsbl.example"]
-            .into_iter()
-            .enumerate()
+        for (i, q) in [
+            "4.3.2.1.zen.spamhaus.org",
+            "qxkzjwhd",
+            "12.0.0.127.dnsbl.example",
+        ]
+        .into_iter()
+        .enumerate()
         {
-            flows.push(dns(30.0 + i as f64, "Z", "10.0.0.5", q, "A", "NXDOMAIN", &[]));
+            flows.push(dns(
+                30.0 + i as f64,
+                "Z",
+                "10.0.0.5",
+                q,
+                "A",
+                "NXDOMAIN",
+                &[],
+            ));
         }
         assert!(run(DgaNxdomains::default(), &flows).is_empty());
         assert!(is_dga_candidate("kq3vx9z1pl.com"));

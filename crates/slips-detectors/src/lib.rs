@@ -18,6 +18,7 @@ pub mod data_upload;
 pub mod dhcp_scan;
 pub mod dns;
 pub mod dns_resolution;
+pub mod ftp;
 pub mod http;
 pub mod icmp_sweep;
 pub mod knowledge;
@@ -79,6 +80,7 @@ default_from_config!(
     ssh::SshVersions,
     smtp::SmtpLogin,
     login::LoginLog,
+    ftp::FtpBruteForce,
     http::EmptyConnections,
     http::ExecutableDownload,
     http::WeirdHttpMethod,
@@ -229,6 +231,7 @@ registry!(
     ssh::SshBruteForce,
     smtp::SmtpLogin,
     login::LoginLog,
+    ftp::FtpBruteForce,
     http::HttpUserAgents,
     http::EmptyConnections,
     http::ExecutableDownload,
@@ -447,6 +450,21 @@ mod registry_tests {
                 spkts: 2,
                 ..Default::default()
             })));
+        }
+        for i in 0..6u32 {
+            flows.push(Flow::from(Record::Ftp(Box::new(slips_core::Ftp {
+                ts: Timestamp::from_secs(1290.0 + f64::from(i)),
+                uid: format!("F{i}").into(),
+                id: Some(slips_core::Endpoints {
+                    saddr: "10.0.0.5".parse().unwrap(),
+                    sport: 40000,
+                    daddr: "93.184.9.21".parse().unwrap(),
+                    dport: 21,
+                }),
+                command: Some("PASS".into()),
+                reply_code: Some(530),
+                ..Default::default()
+            }))));
         }
         for port in 1..=20u16 {
             flows.push(Flow::from(Record::Conn(Conn {

@@ -210,14 +210,23 @@ mod tests {
                     "10.1.11.101".into(),
                     ThreatLevel::High,
                     0.3,
-                    "doing SMTP login bruteforce to 80.75.42.226. 3 bad logins. Confidence: 0.3. ".into(),
+                    "doing SMTP login bruteforce to 80.75.42.226. 3 bad logins. Confidence: 0.3. "
+                        .into(),
                     3
                 ),
             ]
         );
         // Four bad logins on one connection are four (and a 535 reply counts).
         let flows: Vec<_> = (0..12)
-            .map(|i| smtp(i as f64, "ONE", "10.1.11.101", "80.75.42.226", "535 5.7.8 Authentication failed"))
+            .map(|i| {
+                smtp(
+                    i as f64,
+                    "ONE",
+                    "10.1.11.101",
+                    "80.75.42.226",
+                    "535 5.7.8 Authentication failed",
+                )
+            })
             .collect();
         let ev = run(SmtpLogin, &flows);
         let brute: Vec<_> = ev

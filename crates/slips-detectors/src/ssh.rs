@@ -411,7 +411,9 @@ impl Detector for SshBruteForce {
         let mut keys: Vec<_> = st
             .campaigns
             .iter()
-            .filter(|(_, c)| c.reported.is_some() && !c.succeeded && c.attempts > c.reported_attempts)
+            .filter(|(_, c)| {
+                c.reported.is_some() && !c.succeeded && c.attempts > c.reported_attempts
+            })
             .map(|(k, _)| *k)
             .collect();
         keys.sort_unstable();
@@ -625,7 +627,14 @@ mod tests {
     fn guessing_then_a_login_is_critical_and_true_counts_are_reported() {
         // 45 failures, then the right password.
         let mut flows = failed(45, Some(1));
-        flows.push(ssh(50.0, "OK", "222.186.30.112", "147.32.80.37", Some(true), Some(1)));
+        flows.push(ssh(
+            50.0,
+            "OK",
+            "222.186.30.112",
+            "147.32.80.37",
+            Some(true),
+            Some(1),
+        ));
         let ev = run(SshBruteForce::default(), &flows);
         let last = ev.last().unwrap();
         assert_eq!(last.threat_level, ThreatLevel::Critical);

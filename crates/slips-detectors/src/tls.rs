@@ -14,7 +14,9 @@
 //!   not-yet-valid certificates are common on benign hosts (and in captures whose clock is
 //!   off). Both ssl.log `validation_status` and the notice produce it; whichever comes first
 //!   wins.
-//! - `INCOMPATIBLE_CN`: the IP check asks [`Knowledge::ip_org`]; the domain check asks
+//! - `INCOMPATIBLE_CN`: a self-signed certificate claiming a big organisation is
+//!   impersonation whatever the SNI (HIGH, 1.0: those organisations never self-sign);
+//!   otherwise MEDIUM 0.9 as in Slips. The IP check asks [`Knowledge::ip_org`]; the domain check asks
 //!   [`Knowledge::domain_belongs_to`] and falls back to each organisation's main domains.
 //!   Without an SNI (and nothing known about the IP) nothing can be verified, so nothing is
 //!   reported (Slips would report "domain: None").
@@ -77,6 +79,13 @@ fn same_brand(a: &str, b: &str) -> bool {
     let la = a.split('.').next().unwrap_or("");
     let lb = b.split('.').next().unwrap_or("");
     la.len() >= 4 && lb.len() >= 4 && (la.contains(lb) || lb.contains(la))
+}
+
+/// Whether the validation status says the certificate is self-signed.
+fn is_self_signed(s: &Ssl) -> bool {
+    s.validation_status
+        .as_deref()
+        .is_some_and(|v| v.to_ascii_lowercase().contains("self signed"))
 }
 
 fn ends(ssl: &Ssl) -> Option<Endpoints> {
@@ -190,6 +199,7 @@ impl SslCertificates {
         };
         let subject = subject.to_ascii_lowercase();
         let k = self.knowledge.as_ref();
+        let self_signed = is_self_signed(s);
         let mut claimed: Option<Org> = None;
         for org in Org::ALL {
             if !subject.contains(org.name()) {
@@ -199,22 +209,29 @@ impl SslCertificates {
             if k.ip_org(e.daddr) == Some(org) {
                 return;
             }
-            if sni(s).is_some_and(|d| domain_in_org(k, d, org)) {
+            if !self_signed && sni(s).is_some_and(|d| domain_in_org(k, d, org)) {
                 return;
             }
         }
         let Some(org) = claimed else { return };
+        // Big organisations never serve self-signed certificates: a self-signed one
+        // claiming to be theirs impersonates them, whatever the SNI says.
+        if self_signed {
+            let sni = sni(s).unwrap_or("None");
+            return self.emit_incompatible(st, s, e, sni, org, true, out);
+        }
         // Without an SNI only the IP could prove the claim false; an unknown IP proves
         // nothing.
         let Some(sni) = sni(s) else {
             if k.ip_org(e.daddr).is_none() {
                 return;
             }
-            return self.emit_incompatible(st, s, e, "None", org, out);
+            return self.emit_incompatible(st, s, e, "None", org, false, out);
         };
-        self.emit_incompatible(st, s, e, sni, org, out);
+        self.emit_incompatible(st, s, e, sni, org, false, out);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn emit_incompatible(
         &self,
         st: &mut CertState,
@@ -222,6 +239,7 @@ impl SslCertificates {
         e: Endpoints,
         sni: &str,
         org: Org,
+        self_signed: bool,
         out: &mut Emitter,
     ) {
         if !st.incompatible.insert((e.daddr, sni.into())) {
@@ -229,16 +247,22 @@ impl SslCertificates {
         }
         let name = org.name();
         let capitalised = format!("{}{}", name[..1].to_ascii_uppercase(), &name[1..]);
+        // Self-signed impersonation is high; a claim the IP or SNI contradicts, medium.
+        let (level, conf, how) = if self_signed {
+            (ThreatLevel::High, 1.0, " with a self-signed certificate")
+        } else {
+            (ThreatLevel::Medium, 0.9, "")
+        };
         out.emit(
             EvidenceDraft::new(
                 EvidenceType::INCOMPATIBLE_CN,
                 e.saddr,
                 Side::Src,
-                ThreatLevel::Medium,
-                0.9,
+                level,
+                conf,
                 s.ts,
                 format!(
-                    "Incompatible certificate CN to IP: {} domain: {sni}. The certificate is claiming to belong to {capitalised}.",
+                    "Incompatible certificate CN to IP: {} domain: {sni}. The certificate is claiming to belong to {capitalised}{how}.",
                     e.daddr
                 ),
             )
@@ -685,6 +709,31 @@ mod tests {
                 ThreatLevel::Medium,
                 0.9,
                 "Incompatible certificate CN to IP: 123.33.22.11 domain: www.netflix.com. The certificate is claiming to belong to Microsoft.".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn self_signed_certificate_claiming_google_is_high() {
+        let fake = with(|s| {
+            s.subject = Some("CN=www.google.com".into());
+            s.server_name = Some("www.google.com".into());
+            s.validation_status = Some("self signed certificate".into());
+        });
+        let ev = run(SslCertificates::default(), &[fake]);
+        let inc: Vec<_> = rows(&ev)
+            .into_iter()
+            .filter(|r| r.0 == EvidenceType::INCOMPATIBLE_CN)
+            .collect();
+        assert_eq!(
+            inc,
+            vec![(
+                EvidenceType::INCOMPATIBLE_CN,
+                "10.0.2.15".into(),
+                Side::Src,
+                ThreatLevel::High,
+                1.0,
+                "Incompatible certificate CN to IP: 123.33.22.11 domain: www.google.com. The certificate is claiming to belong to Google with a self-signed certificate.".into()
             )]
         );
     }

@@ -141,7 +141,10 @@ mod tests {
             .into_iter()
             .map(report_step)
             .collect();
-        assert_eq!(steps, vec![0, 1, 5, 10, 10, 20, 20, 50, 50, 100, 500, 1000, 2000]);
+        assert_eq!(
+            steps,
+            vec![0, 1, 5, 10, 10, 20, 20, 50, 50, 100, 500, 1000, 2000]
+        );
     }
 
     #[test]

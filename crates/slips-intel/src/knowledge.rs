@@ -172,7 +172,11 @@ impl Knowledge for IntelKnowledge {
     }
     fn domain_whitelisted(&self, domain: &str) -> bool {
         self.whitelist.as_ref().is_some_and(|w| {
-            w.domain(domain, slips_core::Side::Dst, crate::whitelist::Ignore::Alerts)
+            w.domain(
+                domain,
+                slips_core::Side::Dst,
+                crate::whitelist::Ignore::Alerts,
+            )
         })
     }
     fn domain_age_days(&self, domain: &str) -> Option<u32> {

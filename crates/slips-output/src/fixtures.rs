@@ -111,7 +111,7 @@ pub fn alert() -> Alert {
         timewindow: tw1(),
         accumulated_threat_level: 15.2,
         threat_level: ThreatLevel::Critical,
-        confidence: alert_confidence(15.2),
+        confidence: alert_confidence(15.2, 15.0),
         evidence_ids: vec!["0b5c3b8e-0000-4000-8000-000000000001".into()],
         last_ts: ts(1538089199.5),
     }

@@ -1,6 +1,6 @@
 //! The packet engine: packets in, Zeek-like records out.
 
-use crate::banner::{self, SmtpConn, SshConn};
+use crate::banner::{self, FtpConn, SmtpConn, SshConn};
 use crate::decode::{
     self, LinkType, TcpHdr, ETH_ARP, ETH_IPV4, ETH_IPV6, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN,
 };
@@ -13,8 +13,8 @@ use crate::tls::{self, TlsConn};
 use compact_str::format_compact;
 use foldhash::{HashMap, HashSet};
 use slips_core::{
-    Arp, ConnState, Dhcp, Dns, Endpoints, Files, Http, Mac, Proto, Record, Smtp, Software, Ssh,
-    Ssl, Str, Timestamp, Tunnel, Weird, X509,
+    Arp, ConnState, Dhcp, Dns, Endpoints, Files, Ftp, Http, Mac, Proto, Record, Smtp, Software,
+    Ssh, Ssl, Str, Timestamp, Tunnel, Weird, X509,
 };
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -161,6 +161,7 @@ enum App {
     Tls(Box<TlsConn>),
     Ssh(Box<SshConn>),
     Smtp(Box<SmtpConn>),
+    Ftp(Box<FtpConn>),
 }
 
 impl App {
@@ -977,6 +978,8 @@ impl PacketEngine {
                 App::Tls(Box::default())
             } else if banner::looks_like_ssh(d) {
                 App::Ssh(Box::default())
+            } else if !from_orig && d.starts_with(b"220") && banner::looks_like_ftp(d, c.resp.1) {
+                App::Ftp(Box::default())
             } else if !from_orig && d.starts_with(b"220") {
                 App::Smtp(Box::default())
             } else if from_orig && is_dns_tcp(d) {
@@ -1025,8 +1028,14 @@ impl PacketEngine {
                     c.add_service("ssh");
                 }
             }
+            App::Ftp(f) => {
+                f.data(ts, from_orig, d);
+                if !f.done.is_empty() {
+                    c.add_service("ftp");
+                }
+            }
             App::Smtp(s) => {
-                s.data(from_orig, d);
+                s.data(ts, from_orig, d);
                 if s.saw_client_command {
                     c.add_service("smtp");
                 }
@@ -1433,8 +1442,39 @@ impl PacketEngine {
                     self.emit(Record::Ssh(Box::new(r)));
                 }
             }
+            App::Ftp(f) => {
+                for (t, command, arg, code, msg) in f.done {
+                    self.emit(Record::Ftp(Box::new(Ftp {
+                        ts: ts_of(t),
+                        uid: c.uid.clone(),
+                        id: Some(id),
+                        user: f.user.clone(),
+                        command: Some(command),
+                        arg,
+                        reply_code: Some(code),
+                        reply_msg: Some(msg),
+                        data_channel_resp_p: None,
+                    })));
+                }
+            }
             App::Smtp(s) => {
-                if s.saw_client_command {
+                // One record per refused login (several logins share a connection, as
+                // password guessing does), then the session's own record unless its last
+                // reply was the last refusal.
+                let last_is_failure = s.failures.last().map(|(_, r)| r) == s.last_reply.as_ref();
+                for (fts, reply) in s.failures {
+                    self.emit(Record::Smtp(Box::new(Smtp {
+                        ts: ts_of(fts),
+                        uid: c.uid.clone(),
+                        id: Some(id),
+                        helo: s.helo.clone(),
+                        mailfrom: None,
+                        rcptto: Vec::new(),
+                        last_reply: Some(reply),
+                        user_agent: None,
+                    })));
+                }
+                if s.saw_client_command && !last_is_failure {
                     let r = Smtp {
                         ts: ts_of(start),
                         uid: c.uid.clone(),

@@ -236,7 +236,11 @@ fn the_threshold_does_not_depend_on_the_window_width() {
         );
         e.process(&conn(1.0, "C1", "10.0.0.1", "1.1.1.1", 0));
         e.finish();
-        assert_eq!(e.stats().alerts, 1, "one high finding alerts with width {width}");
+        assert_eq!(
+            e.stats().alerts,
+            1,
+            "one high finding alerts with width {width}"
+        );
     }
 }
 
