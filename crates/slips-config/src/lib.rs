@@ -20,7 +20,7 @@
 //! use slips_config::Config;
 //! let (cfg, warnings) = Config::from_yaml_str("parameters:\n  time_window_width: 300\n")?;
 //! assert!(warnings.is_empty());
-//! assert_eq!(cfg.threshold_per_window(), 1.25);
+//! assert_eq!(cfg.threshold_per_window(), 0.8); // the same for every window width
 //! # Ok::<(), slips_config::ConfigError>(())
 //! ```
 

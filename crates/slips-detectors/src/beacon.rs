@@ -10,8 +10,8 @@
 //!   registered domain queried by a host.
 //!
 //! Pairs are scored when a window of the source's profile closes, if they had connections
-//! in it; a beacon is reported once, in the first window where it scores (it is one
-//! finding, not one per window). DNS, NTP, ICMP and multicast-discovery connections are
+//! in it; a later window reports the beacon again only when it brought at least
+//! [`MIN_CONNECTIONS`] new connections (never the same connections twice). DNS, NTP, ICMP and multicast-discovery connections are
 //! periodic by design and never scored. Like RITA, only
 //! connections to public destination addresses are scored by IP (internal-to-internal
 //! traffic is filtered); server names are scored whatever the address.
@@ -174,9 +174,10 @@ struct Pair<S> {
     /// Window number of the latest connection, and of the latest beaconing report.
     last_window: i64,
     reported_window: Option<i64>,
-    /// Reported as a beacon: a beacon is one finding, reported once (not in every window
-    /// it goes on in).
-    beaconed: bool,
+    /// Connections of the pair at its last beaconing report (0: none): a later window
+    /// reports the beacon again only with [`MIN_CONNECTIONS`] new connections, never on the
+    /// same connections twice.
+    beacon_reported_at: u64,
     last_uid: Str,
     /// Highest long-connection severity reported.
     long_reported: Option<Severity>,
@@ -497,7 +498,7 @@ impl Detector for Beaconing {
         let mut found: Vec<(Target, EvidenceDraft)> = Vec::new();
         self.table.visit_queue(ctx.profile, |src, target, p| {
             // Pairs with connections in this window (or later ones), once per window.
-            if p.beaconed || p.last_window < w || p.reported_window.is_some_and(|r| r >= w) {
+            if p.last_window < w || p.reported_window.is_some_and(|r| r >= w) {
                 return keep(p);
             }
             p.reported_window = Some(w);
@@ -515,11 +516,14 @@ impl Detector for Beaconing {
             if s.ts < min_ts_score || s.hist == 0.0 || s.connections < MIN_CONNECTIONS {
                 return keep(p);
             }
+            if p.beacon_reported_at > 0 && s.connections < p.beacon_reported_at + MIN_CONNECTIONS {
+                return keep(p);
+            }
             let (victim, what) = match target {
                 Target::Ip(ip) => (Ioc::ip(*ip, Side::Dst), ip.to_string()),
                 Target::Name(n) => (Ioc::domain(n, Side::Dst), n.to_string()),
             };
-            p.beaconed = true;
+            p.beacon_reported_at = s.connections;
             found.push((
                 target.clone(),
                 EvidenceDraft::new(
@@ -985,12 +989,15 @@ mod tests {
             format!("Beaconing from 10.0.0.1 to {what}: {n} connections, beacon score 1 (timestamps 1, data sizes 1, histogram 1, duration 1), RITA threat score 0.800")
         };
         // Window 1 closes when event time passes its end plus one width (ts 8200): the pair
-        // then has 24 connections; it is reported then, and not again in windows 2 and 3.
+        // then has 24 connections; window 2 brings 12 more (36), window 3 none: it is not
+        // reported again on the same connections.
         assert_eq!(
             rows(&ev),
             vec![
                 (d("93.184.216.34", 24), ThreatLevel::High, 1.0, 1),
                 (d("c2.example.net", 24), ThreatLevel::High, 1.0, 1),
+                (d("93.184.216.34", 36), ThreatLevel::High, 1.0, 2),
+                (d("c2.example.net", 36), ThreatLevel::High, 1.0, 2),
             ]
         );
         assert_eq!(ev[1].victim.as_ref().unwrap().value, "c2.example.net");

@@ -20,7 +20,7 @@ pub fn fmt_confidence(c: f64) -> CompactString {
 /// at `first` (the size that makes evidence at all), 1 at `full`, logarithmic in between
 /// (each doubling adds as much as the one before), 0 below `first`. See docs/scoring.md.
 pub fn ramp(n: f64, first: f64, full: f64) -> f64 {
-    if !(n >= first) || first <= 0.0 {
+    if n.is_nan() || n < first || first <= 0.0 {
         return 0.0;
     }
     if full <= first {

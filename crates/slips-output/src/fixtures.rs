@@ -1,6 +1,5 @@
 //! Hand-made values shared by the tests.
 
-use slips_core::evidence::alert_confidence;
 use slips_core::{
     Alert, Evidence, EvidenceType, Ioc, Method, Proto, Side, ThreatLevel, TimeWindow, Timestamp,
 };
@@ -111,7 +110,7 @@ pub fn alert() -> Alert {
         timewindow: tw1(),
         accumulated_threat_level: 15.2,
         threat_level: ThreatLevel::Critical,
-        confidence: alert_confidence(15.2, 15.0),
+        confidence: 0.490566037735849,
         evidence_ids: vec!["0b5c3b8e-0000-4000-8000-000000000001".into()],
         last_ts: ts(1538089199.5),
     }

@@ -71,7 +71,10 @@ fn analyse_capture(capture: &str) -> Result {
             alerted.insert(p);
         }
     }
-    assert_snapshot(&format!("corpus_{}.txt", capture.trim_end_matches(".pcap")), &golden);
+    assert_snapshot(
+        &format!("corpus_{}.txt", capture.trim_end_matches(".pcap")),
+        &golden,
+    );
     Result { types, alerted }
 }
 
@@ -83,13 +86,17 @@ fn corpus_alerts_on_attacks_and_only_on_them() {
         captures.iter().map(|c| (*c, analyse_capture(c))).collect();
     let (mut tp, mut fp, mut tn, mut fn_) = (0u32, 0u32, 0u32, 0u32);
     let mut problems = Vec::new();
-    let mut table = String::from("| capture | host | label | alert | evidence |\n|---|---|---|---|---|\n");
+    let mut table =
+        String::from("| capture | host | label | alert | evidence |\n|---|---|---|---|---|\n");
     for l in &labels {
         let r = &results[l.capture.as_str()];
         let got = r.types.get(&l.host).cloned().unwrap_or_default();
         for e in &l.expected {
             if !got.contains(e) {
-                problems.push(format!("{} {}: expected {e}, got {got:?}", l.capture, l.host));
+                problems.push(format!(
+                    "{} {}: expected {e}, got {got:?}",
+                    l.capture, l.host
+                ));
             }
         }
         let alert = r.alerted.contains(&l.host);
@@ -117,9 +124,14 @@ fn corpus_alerts_on_attacks_and_only_on_them() {
     }
     let precision = f64::from(tp) / f64::from((tp + fp).max(1));
     let recall = f64::from(tp) / f64::from((tp + fn_).max(1));
-    println!("{table}\nTP {tp} FP {fp} TN {tn} FN {fn_}: precision {precision:.3}, recall {recall:.3}");
+    println!(
+        "{table}\nTP {tp} FP {fp} TN {tn} FN {fn_}: precision {precision:.3}, recall {recall:.3}"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(precision, 1.0);
     assert!(recall >= 0.95, "recall {recall}");
-    assert!(tp >= 16 && tn >= 40, "the corpus is complete: TP {tp}, TN {tn}");
+    assert!(
+        tp >= 16 && tn >= 40,
+        "the corpus is complete: TP {tp}, TN {tn}"
+    );
 }
