@@ -278,6 +278,30 @@ pub struct Software {
     pub unparsed_version: Option<Str>,
 }
 
+impl Software {
+    /// The software record of a banner (`SSH::CLIENT`, `SSH::SERVER`...), its version
+    /// parsed with [`parse_software`].
+    pub fn from_banner(
+        ts: Timestamp,
+        host: IpAddr,
+        port: Option<u16>,
+        kind: &str,
+        unparsed: Str,
+    ) -> Software {
+        let v = parse_software(&unparsed);
+        Software {
+            ts,
+            host: Some(host),
+            host_p: port,
+            software_type: Some(Str::from(kind)),
+            name: Some(v.name),
+            version_major: v.major,
+            version_minor: v.minor,
+            unparsed_version: Some(unparsed),
+        }
+    }
+}
+
 /// A parsed software version, as Zeek's software.log shows it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SoftwareVersion {

@@ -318,18 +318,10 @@ impl SuricataParser {
         {
             return;
         }
-        let v = slips_core::flow::parse_software(&unparsed);
         out.push_back(
-            Record::Software(Box::new(Software {
-                ts,
-                host: Some(host),
-                host_p: port,
-                software_type: Some(Str::from(kind)),
-                name: Some(v.name),
-                version_major: v.major,
-                version_minor: v.minor,
-                unparsed_version: Some(unparsed),
-            }))
+            Record::Software(Box::new(Software::from_banner(
+                ts, host, port, kind, unparsed,
+            )))
             .into(),
         );
     }

@@ -20,6 +20,22 @@ pub fn ssh_software(banner: &str) -> &str {
 
 pub use slips_core::flow::{parse_software, SoftwareVersion};
 
+/// Appends `d` to a direction's line buffer (bounded) and returns the complete lines,
+/// without their line ends, for the line-based dialogues (SMTP, FTP).
+fn take_lines(buf: &mut Vec<u8>, d: &[u8]) -> Vec<String> {
+    let room = (4 * MAX_LINE).saturating_sub(buf.len());
+    buf.extend_from_slice(&d[..d.len().min(room)]);
+    let mut lines = Vec::new();
+    while let Some(p) = buf.iter().position(|&b| b == b'\n') {
+        let l: Vec<u8> = buf.drain(..=p).collect();
+        lines.push(String::from_utf8_lossy(l.trim_ascii_end()).into_owned());
+    }
+    if buf.len() >= 4 * MAX_LINE {
+        buf.clear();
+    }
+    lines
+}
+
 /// Refused logins remembered per connection.
 pub const MAX_FAILURES: usize = 1024;
 
@@ -47,17 +63,7 @@ impl SmtpConn {
         } else {
             &mut self.sbuf
         };
-        let room = (4 * MAX_LINE).saturating_sub(buf.len());
-        buf.extend_from_slice(&d[..d.len().min(room)]);
-        let mut lines = Vec::new();
-        while let Some(p) = buf.iter().position(|&b| b == b'\n') {
-            let l: Vec<u8> = buf.drain(..=p).collect();
-            lines.push(String::from_utf8_lossy(l.trim_ascii_end()).into_owned());
-        }
-        if buf.len() >= 4 * MAX_LINE {
-            buf.clear();
-        }
-        for l in lines {
+        for l in take_lines(buf, d) {
             if from_client {
                 self.client_line(&l);
             } else if l.len() >= 3 && l.as_bytes()[..3].iter().all(u8::is_ascii_digit) {
@@ -127,17 +133,7 @@ impl FtpConn {
         } else {
             &mut self.sbuf
         };
-        let room = (4 * MAX_LINE).saturating_sub(buf.len());
-        buf.extend_from_slice(&d[..d.len().min(room)]);
-        let mut lines = Vec::new();
-        while let Some(p) = buf.iter().position(|&b| b == b'\n') {
-            let l: Vec<u8> = buf.drain(..=p).collect();
-            lines.push(String::from_utf8_lossy(l.trim_ascii_end()).into_owned());
-        }
-        if buf.len() >= 4 * MAX_LINE {
-            buf.clear();
-        }
-        for l in lines {
+        for l in take_lines(buf, d) {
             if from_client {
                 let (cmd, arg) = match l.split_once(' ') {
                     Some((c, a)) => (c.to_ascii_uppercase(), Some(a.trim())),

@@ -1333,23 +1333,19 @@ impl PacketEngine {
     }
 
     fn software(&mut self, ts: f64, host: IpAddr, port: Option<u16>, kind: &'static str, s: &str) {
-        let v = banner::parse_software(s);
         let unparsed = Str::from(s);
         if self.software_seen.len() >= MAX_SOFTWARE_SEEN
             || !self.software_seen.insert((host, unparsed.clone()))
         {
             return;
         }
-        self.emit(Record::Software(Box::new(Software {
-            ts: ts_of(ts),
-            host: Some(host),
-            host_p: port,
-            software_type: Some(Str::from(kind)),
-            name: Some(v.name),
-            version_major: v.major,
-            version_minor: v.minor,
-            unparsed_version: Some(unparsed),
-        })));
+        self.emit(Record::Software(Box::new(Software::from_banner(
+            ts_of(ts),
+            host,
+            port,
+            kind,
+            unparsed,
+        ))));
     }
 
     fn emit_conn(&mut self, mut c: Conn) {
