@@ -13,6 +13,7 @@ pub mod net;
 pub mod ports;
 pub mod state;
 pub mod summary;
+pub mod text;
 pub mod time;
 
 pub use detector::{

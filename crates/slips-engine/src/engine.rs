@@ -256,8 +256,10 @@ impl Engine {
         self.events.drain(..)
     }
 
-    /// Analyses one record.
-    pub fn process(&mut self, flow: &Flow) {
+    /// Analyses one record. Returns the profile that owns it (its source host), `None`
+    /// when the record was not profiled (filtered, hostless, outside the home network or
+    /// over the profile cap), so that sinks see only what the engine analysed.
+    pub fn process(&mut self, flow: &Flow) -> Option<IpAddr> {
         let rec = &flow.record;
         let ts = rec.ts();
         let clock = *self
@@ -267,7 +269,7 @@ impl Engine {
         self.stats.records += 1;
         if self.filter.as_ref().is_some_and(|f| f.skip_record(rec)) {
             self.stats.filtered_records += 1;
-            return;
+            return None;
         }
         let is_conn = matches!(rec, Record::Conn(_));
         if is_conn {
@@ -280,14 +282,14 @@ impl Engine {
         let (src, dst) = rec.hosts();
         if src.is_none() && dst.is_none() {
             self.stats.hostless_records += 1;
-            return;
+            return None;
         }
-        let mut profiled = false;
+        let mut profiled = None;
         let mut viewed = false;
         if let Some(ip) = src {
             if let Some(pid) = self.profile_for_traffic(ip, ts) {
                 self.view(pid, Direction::Out, rec, number);
-                profiled = true;
+                profiled = Some(ip);
                 viewed = true;
             }
         }
@@ -299,7 +301,7 @@ impl Engine {
                 }
             }
         }
-        if !profiled {
+        if profiled.is_none() {
             self.stats.unprofiled_records += 1;
         }
         // The detectors saw the connection: remember it for their joins by uid.
@@ -308,6 +310,7 @@ impl Engine {
                 recent.insert(&c.uid, info);
             }
         }
+        profiled
     }
 
     /// Closes every open window (end of input) and emits what that produces.

@@ -31,6 +31,7 @@
 
 pub mod db;
 pub mod defaults;
+pub mod enrich;
 pub mod feeds;
 pub mod geo;
 pub mod ioc;
@@ -44,6 +45,7 @@ pub mod text;
 pub mod whitelist;
 
 pub use db::{DbCounts, IntelDb, IntelDbBuilder, SharedIntel};
+pub use enrich::Enricher;
 pub use feeds::{FeedLocation, FeedSpec, ListKind};
 pub use geo::Geo;
 pub use knowledge::IntelKnowledge;

@@ -229,7 +229,7 @@ impl<'a> Weighted<'a> {
         if len == 0 {
             return f64::NAN;
         }
-        if len % 2 == 0 {
+        if len.is_multiple_of(2) {
             (self.at(lo + len / 2 - 1) + self.at(lo + len / 2)) / 2.0
         } else {
             self.at(lo + len / 2)
@@ -239,7 +239,7 @@ impl<'a> Weighted<'a> {
     /// Quartiles as montanaflynn/stats `Quartile` computes them (exclusive method).
     fn quartiles(&self) -> (f64, f64, f64) {
         let n = self.n;
-        let (c1, c2) = if n % 2 == 0 {
+        let (c1, c2) = if n.is_multiple_of(2) {
             (n / 2, n / 2)
         } else {
             ((n - 1) / 2, (n - 1) / 2 + 1)

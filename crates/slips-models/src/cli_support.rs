@@ -249,8 +249,9 @@ impl Anonymizer {
     }
 
     /// Writes the mapping file (e.g. `<output>/anonymized_ips.csv`).
+    /// Never through a symbolic link planted at `path`.
     pub fn write_mapping(&self, path: &Path) -> std::io::Result<()> {
-        std::fs::write(path, self.mapping_csv())
+        slips_fs::write_atomic(path, self.mapping_csv().as_bytes())
     }
 }
 

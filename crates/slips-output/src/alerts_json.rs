@@ -51,7 +51,7 @@ impl AlertsJson<BufWriter<File>> {
     /// (`Analyzer.Model`).
     pub fn create(out_dir: &Path, model: &str) -> Result<Self> {
         let path = out_dir.join(ALERTS_JSON);
-        let f = File::create(&path).map_err(OutputError::io("create", &path))?;
+        let f = crate::atomic::create(out_dir, &path)?;
         Ok(Self::new(BufWriter::with_capacity(64 * 1024, f), model))
     }
 }
@@ -484,6 +484,21 @@ fn incident<'a>(
             last_flow_time: iso(alert.last_ts),
         },
     })
+}
+
+impl<W: Write> crate::sink::Sink for AlertsJson<W> {
+    fn name(&self) -> &'static str {
+        "alerts.json"
+    }
+    fn evidence(&mut self, e: &Evidence, now: &crate::sink::Now<'_>) -> Result<()> {
+        AlertsJson::evidence(self, e, now.create_time)
+    }
+    fn alert(&mut self, a: &Alert, _ev: &[Evidence], now: &crate::sink::Now<'_>) -> Result<()> {
+        AlertsJson::alert(self, a, now.create_time)
+    }
+    fn flush(&mut self) -> Result<()> {
+        AlertsJson::flush(self)
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ impl AlertsLog<BufWriter<File>> {
     /// Creates (truncates) `<out_dir>/alerts.log`.
     pub fn create(out_dir: &Path) -> Result<Self> {
         let path = out_dir.join(ALERTS_LOG);
-        let f = File::create(&path).map_err(OutputError::io("create", &path))?;
+        let f = crate::atomic::create(out_dir, &path)?;
         Ok(Self::new(BufWriter::with_capacity(64 * 1024, f)))
     }
 }
@@ -90,15 +90,19 @@ fn push_src_ip(ip: IpAddr, out: &mut String) {
     let _ = write!(out, "Src IP {:<width$}", ip.to_string(), width = IP_WIDTH);
 }
 
-/// Appends `text` with line breaks replaced by spaces: one evidence is one line.
+/// Appends `text` (which may come from the traffic) as part of one line: line breaks
+/// become spaces (one evidence is one line) and every other control character is escaped
+/// ([`slips_core::text::escape_controls`]), so crafted text can neither forge lines nor
+/// drive the terminal.
 pub(crate) fn push_one_line(text: &str, out: &mut String) {
     if text.contains(['\n', '\r']) {
-        out.extend(
-            text.chars()
-                .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
-        );
+        let flat: String = text
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
+        out.push_str(&slips_core::text::escape_controls(&flat));
     } else {
-        out.push_str(text);
+        out.push_str(&slips_core::text::escape_controls(text));
     }
 }
 
@@ -141,9 +145,47 @@ pub fn alert_line(alert: &Alert, blocked: bool, out: &mut String) {
     );
 }
 
+impl<W: Write> crate::sink::Sink for AlertsLog<W> {
+    fn name(&self) -> &'static str {
+        "alerts.log"
+    }
+    fn evidence(&mut self, e: &Evidence, _now: &crate::sink::Now<'_>) -> Result<()> {
+        AlertsLog::evidence(self, e)
+    }
+    fn alert(&mut self, a: &Alert, _ev: &[Evidence], _now: &crate::sink::Now<'_>) -> Result<()> {
+        AlertsLog::alert(self, a)
+    }
+    fn flush(&mut self) -> Result<()> {
+        AlertsLog::flush(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_the_traffic_cannot_drive_the_terminal() {
+        let mut ev = crate::fixtures::evidence_scan();
+        ev.description = "notice \x1b[2J\x1b]0;owned\x07All clear\nfake line".into();
+        ev.notes.push(slips_core::IpNote {
+            ip: "10.0.0.9".parse().unwrap(),
+            text: "SNI \u{1b}[31mred".into(),
+        });
+        let mut line = String::new();
+        evidence_line(&ev, &mut line);
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        assert!(
+            line.contains("notice \\x1b[2J\\x1b]0;owned\\x07All clear fake line"),
+            "{line}"
+        );
+        assert!(line.contains("SNI \\x1b[31mred"), "{line}");
+        let block = crate::terminal::alert_block(&crate::fixtures::alert(), &[ev], false);
+        assert!(!block
+            .replace(['\n', '\t'], "")
+            .chars()
+            .any(|c| c.is_control()));
+    }
 
     #[test]
     fn enrichment_notes_follow_the_line() {

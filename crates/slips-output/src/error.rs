@@ -22,6 +22,18 @@ pub enum OutputError {
     /// The output path exists and is not a directory.
     #[error("output path {0} exists and is not a directory")]
     NotADirectory(PathBuf),
+    /// The output folder exists, is not empty and was not created by slips.
+    #[error(
+        "output folder {0} exists, is not empty and was not created by slips: nothing in it was \
+         touched; name another folder with -o, or an empty one"
+    )]
+    NotOurs(PathBuf),
+    /// Another run holds the output folder's lock.
+    #[error(
+        "output folder {path} is being written by another slips run (pid {holder}); wait for \
+         it to end or name another folder with -o"
+    )]
+    Locked { path: PathBuf, holder: String },
     /// A profile summary without its IP cannot be placed in the profiles folder.
     #[error("profile summary has no IP")]
     MissingProfileIp,

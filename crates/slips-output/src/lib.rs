@@ -8,7 +8,8 @@
 //! * `profiles/<ip>/Complete-timeline-outgoing-actions.txt` by [`Timeline`];
 //! * `metadata/info.txt` and a copy of the configuration by [`Metadata`];
 //! * creating and clearing the folder by [`OutputDir`];
-//! * the terminal's alert block and progress line in [`terminal`].
+//! * the terminal's alert block and progress line in [`terminal`];
+//! * the [`Sink`] trait all of them implement, through which they get engine events.
 //!
 //! All writers are buffered or write whole files at once, and the output only depends on the
 //! input: timestamps come from the traffic, and the only wall-clock values (`CreateTime` of
@@ -27,6 +28,7 @@ pub mod error;
 pub mod metadata;
 pub mod outdir;
 pub mod profiles;
+pub mod sink;
 pub mod terminal;
 pub mod timefmt;
 pub mod timeline;
@@ -39,6 +41,7 @@ pub use alerts_log::{AlertsLog, ALERTS_LOG};
 pub use error::{OutputError, Result};
 pub use metadata::{Info, Metadata};
 pub use outdir::OutputDir;
-pub use profiles::ProfileFiles;
-pub use terminal::{alert_block, stats_line, Stats};
+pub use profiles::{ProfileFiles, ProfilesSink};
+pub use sink::{Now, Sink, Sinks};
+pub use terminal::{alert_block, stats_line, Stats, TerminalSink};
 pub use timeline::{Timeline, TimelineStats};

@@ -40,14 +40,14 @@ impl Metadata {
     pub fn write_info(out_dir: &Path, info: &Info) -> Result<PathBuf> {
         let dir = out_dir.join(METADATA_DIR);
         let path = dir.join(INFO_FILE);
-        write_atomic(&path, render_info(info).as_bytes())?;
+        write_atomic(out_dir, &path, render_info(info).as_bytes())?;
         if let Some(cfg) = &info.config_path {
             match cfg.file_name() {
                 Some(name) if name != INFO_FILE => {
                     // Read whole then replace atomically: safe even when `cfg` is the copy
                     // itself.
                     let bytes = std::fs::read(cfg).map_err(OutputError::io("read", cfg))?;
-                    write_atomic(&dir.join(name), &bytes)?;
+                    write_atomic(out_dir, &dir.join(name), &bytes)?;
                 }
                 _ => tracing::warn!(path = %cfg.display(), "config file not copied: unusable name"),
             }

@@ -1,19 +1,27 @@
-//! The output folder: creation, clearing of our previous files, default name.
+//! The output folder: creation, locking, clearing of our previous files, default name.
 //!
-//! Clearing (`-o dir` reuses a folder) only ever removes entries whose names we create:
-//! [`OWNED_FILES`] (plain files or links, never directories), leftovers of interrupted atomic
-//! writes, and [`OWNED_DIRS`]. An owned directory is removed with its content only when the
-//! folder carries our marker file [`MARKER`] (written by [`OutputDir::create`]), i.e. when we
-//! made it; in a folder without the marker, owned directories are removed only when empty
-//! and kept (with a warning) otherwise. Symbolic links are removed as links, never followed.
-//! Everything else in the folder is left alone.
+//! A folder is slips' when slips created it: it did not exist or was empty, and slips wrote
+//! its marker file [`MARKER`] into it. Only such a folder is ever cleared, and only of the
+//! entries slips writes: [`OWNED_FILES`] (plain files or links, never folders), leftovers
+//! of interrupted atomic writes, and [`OWNED_DIRS`] (with their content). Symbolic links are
+//! removed as links, never followed. Everything else in the folder is left alone. A folder
+//! that exists, is not empty and has no marker is refused: slips never mixes its files
+//! with somebody else's, nor deletes them.
+//!
+//! While a run writes the folder it holds a lock on [`LOCK`]; a second run into the same
+//! folder fails at once with a clear message instead of interleaving its files.
 
 use crate::atomic::{write_atomic, TEMP_PREFIX};
 use crate::error::{OutputError, Result};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Marker file saying that the folder was created by us.
 pub const MARKER: &str = ".slips-output";
+/// Lock file held while a run writes the folder.
+pub const LOCK: &str = ".slips-lock";
 
 /// Files we write at the top of the output folder.
 pub const OWNED_FILES: &[&str] = &[
@@ -22,6 +30,11 @@ pub const OWNED_FILES: &[&str] = &[
     "slips.log",
     "errors.log",
     "Blocked.txt",
+    "blocking.log",
+    "strato_letters.tsv",
+    "anonymized_ips.csv",
+    "evaluation.txt",
+    "alert.wav",
     "flows.sqlite",
     "flows.sqlite-journal",
     "flows.sqlite-wal",
@@ -31,41 +44,51 @@ pub const OWNED_FILES: &[&str] = &[
 ];
 
 /// Folders we create at the top of the output folder.
-pub const OWNED_DIRS: &[&str] = &["metadata", "profiles", "zeek_files"];
+pub const OWNED_DIRS: &[&str] = &["metadata", "profiles", "zeek_files", "suricata"];
 
-/// What [`OutputDir::create`] removed and kept while clearing.
+/// What [`OutputDir::create`] removed while clearing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClearReport {
     pub removed: Vec<PathBuf>,
-    /// Owned directories kept because they were not empty and the folder had no marker.
-    pub kept: Vec<PathBuf>,
 }
 
-/// An output folder ready to be written.
+/// An output folder ready to be written, locked for this run while the value lives.
 #[derive(Clone, Debug)]
 pub struct OutputDir {
     path: PathBuf,
     cleared: ClearReport,
+    /// The lock on [`LOCK`], released when the last clone is dropped.
+    _lock: Arc<File>,
 }
 
 impl OutputDir {
-    /// Creates the folder (and its parents). With `clear`, first removes our files from a
-    /// previous run (see the module docs for what counts as ours). Writes the marker file.
+    /// Makes `path` ready for a run: creates it (and its parents) when missing, refuses a
+    /// non-empty folder slips did not create, takes the run lock and, with `clear`, removes
+    /// our files of a previous run (see the module docs). Writes the marker file.
     pub fn create(path: &Path, clear: bool) -> Result<OutputDir> {
-        match std::fs::metadata(path) {
-            Ok(m) if !m.is_dir() => return Err(OutputError::NotADirectory(path.to_path_buf())),
-            _ => {}
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => {}
+            // A link to a folder the user made is the user's choice: take its target.
+            Ok(m) if m.file_type().is_symlink() && path.is_dir() => {}
+            Ok(_) => return Err(OutputError::NotADirectory(path.to_path_buf())),
+            Err(_) => {}
         }
         std::fs::create_dir_all(path).map_err(OutputError::io("create directory", path))?;
-        let cleared = if clear {
+        let ours = std::fs::symlink_metadata(path.join(MARKER)).is_ok_and(|m| m.is_file());
+        if !ours && !is_empty(path)? {
+            return Err(OutputError::NotOurs(path.to_path_buf()));
+        }
+        let lock = take_lock(path)?;
+        let cleared = if clear && ours {
             clear_owned(path)?
         } else {
             ClearReport::default()
         };
-        write_atomic(&path.join(MARKER), b"slips output folder\n")?;
+        write_atomic(path, &path.join(MARKER), b"slips output folder\n")?;
         Ok(OutputDir {
             path: path.to_path_buf(),
             cleared,
+            _lock: Arc::new(lock),
         })
     }
 
@@ -73,7 +96,7 @@ impl OutputDir {
         &self.path
     }
 
-    /// What clearing removed and kept.
+    /// What clearing removed.
     pub fn cleared(&self) -> &ClearReport {
         &self.cleared
     }
@@ -90,8 +113,34 @@ impl OutputDir {
     }
 }
 
+fn is_empty(dir: &Path) -> Result<bool> {
+    let mut entries = std::fs::read_dir(dir).map_err(OutputError::io("read directory", dir))?;
+    Ok(entries.next().is_none())
+}
+
+/// Takes the run lock (`flock`, released by the kernel when the process ends, so a crash
+/// never leaves a stale lock) and writes our pid into the file for the message of the next
+/// run.
+fn take_lock(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK);
+    let mut f = slips_fs::append(&path).map_err(OutputError::io("create", &path))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            return Err(OutputError::Locked {
+                path: dir.to_path_buf(),
+                holder: holder.trim().to_string(),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(OutputError::io("lock", &path)(e)),
+    }
+    f.set_len(0).map_err(OutputError::io("write", &path))?;
+    writeln!(f, "{}", std::process::id()).map_err(OutputError::io("write", &path))?;
+    Ok(f)
+}
+
 fn clear_owned(dir: &Path) -> Result<ClearReport> {
-    let ours = std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file());
     let mut report = ClearReport::default();
     let entries = std::fs::read_dir(dir).map_err(OutputError::io("read directory", dir))?;
     let mut names: Vec<(std::ffi::OsString, PathBuf)> = Vec::new();
@@ -112,27 +161,18 @@ fn clear_owned(dir: &Path) -> Result<ClearReport> {
         } else if OWNED_DIRS.contains(&name) {
             if is_link {
                 std::fs::remove_file(&path).map_err(OutputError::io("remove", &path))?;
-                report.removed.push(path);
             } else if meta.is_dir() {
-                if ours {
-                    std::fs::remove_dir_all(&path).map_err(OutputError::io("remove", &path))?;
-                    report.removed.push(path);
-                } else if std::fs::remove_dir(&path).is_ok() {
-                    report.removed.push(path);
-                } else {
-                    tracing::warn!(
-                        path = %path.display(),
-                        "not removing a non-empty folder of an output folder we did not create"
-                    );
-                    report.kept.push(path);
-                }
+                // remove_dir_all removes links inside as links, never following them.
+                std::fs::remove_dir_all(&path).map_err(OutputError::io("remove", &path))?;
+            } else {
+                continue;
             }
+            report.removed.push(path);
         }
     }
     tracing::info!(
         dir = %dir.display(),
         removed = report.removed.len(),
-        kept = report.kept.len(),
         "output folder cleared"
     );
     Ok(report)
@@ -201,6 +241,7 @@ mod tests {
         assert_eq!(
             listing(&d),
             vec![
+                ".slips-lock",
                 ".slips-output",
                 "empty_unknown/",
                 "mine/",
@@ -212,38 +253,39 @@ mod tests {
             ]
         );
         assert_eq!(out.cleared().removed.len(), 10);
-        assert!(out.cleared().kept.is_empty());
     }
 
     #[test]
-    fn foreign_folder_keeps_non_empty_owned_dirs() {
+    fn a_foreign_folder_is_refused_and_left_untouched() {
         let tmp = tempfile::tempdir().unwrap();
         let d = tmp.path();
         populate(d);
-        fs::create_dir_all(d.join("zeek_files")).unwrap();
-        let out = OutputDir::create(d, true).unwrap();
-        assert_eq!(
-            listing(d),
-            vec![
-                ".slips-output",
-                "empty_unknown/",
-                "metadata/",
-                "metadata/info.txt",
-                "mine/",
-                "mine/sub/",
-                "mine/sub/data",
-                "notes.txt",
-                "profiles/",
-                "profiles/10.0.0.1/",
-                "profiles/10.0.0.1/ProfileData.txt",
-                "slips.log/",
-                "slips.log/inner",
-            ]
+        let before = listing(d);
+        let e = OutputDir::create(d, true).unwrap_err();
+        assert!(matches!(e, OutputError::NotOurs(_)), "{e}");
+        assert!(e.to_string().contains("was not created by slips"), "{e}");
+        assert_eq!(listing(d), before);
+        // An empty folder is fine, and becomes ours.
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        OutputDir::create(&empty, true).unwrap();
+        assert_eq!(listing(&empty), vec![".slips-lock", ".slips-output"]);
+    }
+
+    #[test]
+    fn a_second_run_into_the_same_folder_is_refused_while_the_first_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("out");
+        let first = OutputDir::create(&d, true).unwrap();
+        let e = OutputDir::create(&d, true).unwrap_err();
+        assert!(matches!(e, OutputError::Locked { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("(pid {})", std::process::id())),
+            "{e}"
         );
-        assert_eq!(
-            out.cleared().kept,
-            vec![d.join("metadata"), d.join("profiles")]
-        );
+        drop(first);
+        OutputDir::create(&d, true).unwrap();
     }
 
     #[cfg(unix)]
@@ -254,20 +296,21 @@ mod tests {
         fs::create_dir_all(&target).unwrap();
         fs::write(target.join("file"), "keep").unwrap();
         let d = tmp.path().join("out");
-        OutputDir::create(&d, false).unwrap();
+        drop(OutputDir::create(&d, false).unwrap());
         std::os::unix::fs::symlink(&target, d.join("profiles")).unwrap();
         std::os::unix::fs::symlink(target.join("file"), d.join("alerts.log")).unwrap();
         OutputDir::create(&d, true).unwrap();
-        assert_eq!(listing(&d), vec![".slips-output"]);
+        assert_eq!(listing(&d), vec![".slips-lock", ".slips-output"]);
         assert_eq!(fs::read_to_string(target.join("file")).unwrap(), "keep");
     }
 
     #[test]
     fn without_clear_nothing_is_removed_and_files_are_rejected() {
         let tmp = tempfile::tempdir().unwrap();
-        let d = tmp.path();
+        let d = tmp.path().join("out");
+        drop(OutputDir::create(&d, false).unwrap());
         fs::write(d.join("alerts.log"), "old").unwrap();
-        OutputDir::create(d, false).unwrap();
+        drop(OutputDir::create(&d, false).unwrap());
         assert_eq!(fs::read_to_string(d.join("alerts.log")).unwrap(), "old");
         let file = d.join("alerts.log");
         assert!(matches!(

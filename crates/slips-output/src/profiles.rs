@@ -14,13 +14,14 @@
 //! evidence keeps the order it has in the summary.
 
 use crate::alerts_log::push_one_line;
-use crate::atomic::write_atomic;
+use crate::atomic::{create, write_atomic};
 use crate::error::{OutputError, Result};
 use crate::timefmt::{iso, window_file_stamp};
 use slips_core::summary::{Counters, PortRow, ProfileSummary, TupleRow, WindowSummary};
 use slips_core::{Proto, TimeWindow};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -61,14 +62,9 @@ impl ProfileFiles {
         let dir = profile_dir(&self.out_dir, w.profile);
         let path = dir.join(window_file_name(&w.window));
         let text = render_window(w);
-        match std::fs::write(&path, text.as_bytes()) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&dir).map_err(OutputError::io("create directory", &dir))?;
-                std::fs::write(&path, text.as_bytes()).map_err(OutputError::io("write", &path))?;
-            }
-            Err(e) => return Err(OutputError::io("write", &path)(e)),
-        }
+        let mut f = create(&self.out_dir, &path)?;
+        f.write_all(text.as_bytes())
+            .map_err(OutputError::io("write", &path))?;
         Ok(path)
     }
 
@@ -76,7 +72,7 @@ impl ProfileFiles {
     /// path.
     pub fn write_window(&self, w: &WindowSummary) -> Result<PathBuf> {
         let path = profile_dir(&self.out_dir, w.profile).join(window_file_name(&w.window));
-        write_atomic(&path, render_window(w).as_bytes())?;
+        write_atomic(&self.out_dir, &path, render_window(w).as_bytes())?;
         tracing::trace!(path = %path.display(), "window file written");
         Ok(path)
     }
@@ -85,7 +81,7 @@ impl ProfileFiles {
     pub fn write_profile(&self, p: &ProfileSummary) -> Result<PathBuf> {
         let ip = p.ip.ok_or(OutputError::MissingProfileIp)?;
         let path = profile_dir(&self.out_dir, ip).join(PROFILE_DATA);
-        write_atomic(&path, render_profile(ip, p).as_bytes())?;
+        write_atomic(&self.out_dir, &path, render_profile(ip, p).as_bytes())?;
         Ok(path)
     }
 
@@ -96,7 +92,7 @@ impl ProfileFiles {
         I: IntoIterator<Item = (IpAddr, i64)>,
     {
         let path = self.out_dir.join(BLOCKED);
-        write_atomic(&path, render_blocked(alerted).as_bytes())?;
+        write_atomic(&self.out_dir, &path, render_blocked(alerted).as_bytes())?;
         Ok(path)
     }
 }
@@ -316,6 +312,54 @@ where
         let _ = writeln!(out, "\t{ip}: timewindow{n}");
     }
     out
+}
+
+/// Slips' `-l` output as a sink: a file per closed window (open ones rewritten on live
+/// refresh), `ProfileData.txt` and `Blocked.txt` at the end, and the timeline of each
+/// profile's records (only records the engine gave a profile).
+#[derive(Debug)]
+pub struct ProfilesSink {
+    files: ProfileFiles,
+    timeline: crate::Timeline,
+}
+
+impl ProfilesSink {
+    pub fn new(out_dir: &Path) -> Self {
+        ProfilesSink {
+            files: ProfileFiles::new(out_dir),
+            timeline: crate::Timeline::new(),
+        }
+    }
+}
+
+impl crate::sink::Sink for ProfilesSink {
+    fn name(&self) -> &'static str {
+        "profiles"
+    }
+    fn record(&mut self, flow: &slips_core::Flow, profile: Option<IpAddr>) -> Result<()> {
+        if let Some(ip) = profile {
+            self.timeline.observe(ip, &flow.record);
+        }
+        Ok(())
+    }
+    fn window_closed(&mut self, w: &WindowSummary) -> Result<()> {
+        self.files.write_closed_window(w).map(|_| ())
+    }
+    fn wants_open_windows(&self) -> bool {
+        true
+    }
+    fn refresh(&mut self, open: &[WindowSummary], _now: &crate::sink::Now<'_>) -> Result<()> {
+        open.iter()
+            .try_for_each(|w| self.files.write_window(w).map(|_| ()))
+    }
+    fn finish(&mut self, profiles: &[ProfileSummary]) -> Result<()> {
+        for p in profiles {
+            self.files.write_profile(p)?;
+        }
+        self.files.write_blocked(blocked_entries(profiles))?;
+        self.timeline.write_all(&self.files.out_dir)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,117 @@ pub fn stats_line(s: &Stats) -> String {
     )
 }
 
+/// The terminal as a sink: the block of each alert, and with `-p` the tuples of each
+/// closed window with their letters, those a behavioural model matched marked (magenta
+/// when `color`).
+pub struct TerminalSink<W: std::io::Write> {
+    out: W,
+    color: bool,
+    /// `-p`: print tuples with at least this many flows.
+    tuples: Option<u64>,
+    /// Tuples matched by a behavioural model: (profile, window, daddr, dport) -> the
+    /// evidence description.
+    matches: std::collections::BTreeMap<(std::net::IpAddr, i64, std::net::IpAddr, u16), String>,
+}
+
+impl<W: std::io::Write> TerminalSink<W> {
+    pub fn new(out: W, color: bool, tuples: Option<u64>) -> Self {
+        TerminalSink {
+            out,
+            color,
+            tuples,
+            matches: Default::default(),
+        }
+    }
+
+    fn print_tuples(
+        &mut self,
+        w: &slips_core::summary::WindowSummary,
+        min: u64,
+    ) -> std::io::Result<()> {
+        let rows: Vec<_> = w.out_tuples.iter().filter(|t| t.flows >= min).collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "Profile {} time window {} ({} - {}): {} tuples",
+            w.profile,
+            w.window.number,
+            slash(w.window.start),
+            slash(w.window.end),
+            rows.len()
+        );
+        for t in rows {
+            match self
+                .matches
+                .get(&(w.profile, w.window.number, t.daddr, t.dport))
+            {
+                Some(m) => {
+                    let (on, off) = if self.color {
+                        ("\x1b[35m", RESET)
+                    } else {
+                        ("", "")
+                    };
+                    let _ = write!(
+                        text,
+                        "  {on}{}-{}-{} ({} flows): {}  DETECTED: ",
+                        t.daddr, t.dport, t.proto, t.flows, t.letters
+                    );
+                    push_one_line(m, &mut text);
+                    let _ = writeln!(text, "{off}");
+                }
+                None => {
+                    let _ = writeln!(
+                        text,
+                        "  {}-{}-{} ({} flows): {}",
+                        t.daddr, t.dport, t.proto, t.flows, t.letters
+                    );
+                }
+            }
+        }
+        self.out.write_all(text.as_bytes())
+    }
+}
+
+impl<W: std::io::Write> crate::sink::Sink for TerminalSink<W> {
+    fn name(&self) -> &'static str {
+        "terminal"
+    }
+    fn evidence(&mut self, e: &Evidence, _now: &crate::sink::Now<'_>) -> crate::Result<()> {
+        if self.tuples.is_some()
+            && e.evidence_type == slips_core::EvidenceType::BEHAVIOURAL_MODEL_MATCH
+        {
+            if let (Some(v), Some(port)) = (e.victim.as_ref().and_then(|v| v.as_ip()), e.dst_port) {
+                self.matches.insert(
+                    (e.profile, e.timewindow.number, v, port),
+                    e.description.clone(),
+                );
+            }
+        }
+        Ok(())
+    }
+    fn alert(
+        &mut self,
+        a: &Alert,
+        evidence: &[Evidence],
+        _now: &crate::sink::Now<'_>,
+    ) -> crate::Result<()> {
+        writeln!(self.out, "{}", alert_block(a, evidence, self.color))
+            .map_err(crate::OutputError::Write)
+    }
+    fn window_closed(&mut self, w: &slips_core::summary::WindowSummary) -> crate::Result<()> {
+        match self.tuples {
+            Some(min) => self.print_tuples(w, min).map_err(crate::OutputError::Write),
+            None => Ok(()),
+        }
+    }
+    fn flush(&mut self) -> crate::Result<()> {
+        self.out.flush().map_err(crate::OutputError::Write)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -287,6 +287,8 @@ impl Timeline {
         head: String,
         detail: &str,
     ) {
+        // DNS names, URIs, user agents, certificate subjects: text from the traffic.
+        let detail = &*slips_core::text::escape_controls(detail);
         if uid.is_empty() {
             // Nothing to merge with: a line of its own.
             let seq = self.next_seq();
@@ -414,6 +416,7 @@ impl Timeline {
                 .map_or(&[][..], |v| v.as_slice());
             let text = self.render_parts(ip, self.profiles.get(&ip), pending);
             write_atomic(
+                out_dir,
                 &profile_dir(out_dir, ip).join(TIMELINE_FILE),
                 text.as_bytes(),
             )?;
@@ -931,6 +934,21 @@ Complete TimeLine of IP 10.0.0.5
         // Rewriting gives the same bytes.
         t.write_all(dir.path()).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), GOLDEN);
+    }
+
+    #[test]
+    fn text_from_the_traffic_is_escaped() {
+        let mut recs = records();
+        for r in recs.iter_mut() {
+            if let Record::Dns(d) = r {
+                d.query = Some("evil\x1b]0;x\x07\nfake line.com".into());
+            }
+        }
+        let t = build(recs);
+        let text = t.render(ip("10.0.0.5")).unwrap();
+        assert!(text.contains("DNS query: evil\\x1b]0;x\\x07\\x0afake line.com"));
+        assert!(!text.replace('\n', "").chars().any(|c| c.is_control()));
+        assert_eq!(text.lines().count(), GOLDEN.lines().count());
     }
 
     #[test]

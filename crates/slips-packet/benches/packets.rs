@@ -135,7 +135,7 @@ fn typical(n: u64) -> (Vec<u8>, u64) {
             0..=3 => {
                 // HTTP: handshake, request, 8 KiB response, close
                 let (mut cs, mut ss) = (1000u32, 9000u32);
-                let port = if i % 2 == 0 { 80 } else { 443 };
+                let port = if i.is_multiple_of(2) { 80 } else { 443 };
                 w.packet(ts, &frame(c, s, 6, &tcp(sp, port, cs, 0, 0x02, b"")));
                 cs += 1;
                 w.packet(ts, &frame(s, c, 6, &tcp(port, sp, ss, cs, 0x12, b"")));

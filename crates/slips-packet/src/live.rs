@@ -143,7 +143,7 @@ impl LiveSource {
         if n == 0 {
             self.idle_polls += 1;
             // Idle: let time pass so that flows time out without traffic (about every 1 s).
-            if self.idle_polls % 200 == 0 {
+            if self.idle_polls.is_multiple_of(200) {
                 if let Ok(d) = SystemTime::now().duration_since(UNIX_EPOCH) {
                     self.engine.advance(d.as_secs_f64());
                 }

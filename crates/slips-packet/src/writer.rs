@@ -538,7 +538,8 @@ impl ZeekLogWriter {
             return Ok(());
         };
         if !self.logs.contains_key(path) {
-            let f = File::create(self.dir.join(format!("{path}.log")))?;
+            // Never through a link planted in the output folder.
+            let f = slips_fs::create(&self.dir.join(format!("{path}.log")))?;
             let mut w = BufWriter::with_capacity(1 << 16, f);
             if self.format == LogFormat::Tsv {
                 let names: Vec<&str> = row.iter().map(|(n, _, _)| *n).collect();

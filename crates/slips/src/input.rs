@@ -333,10 +333,68 @@ pub fn reorder_for(
     }
 }
 
-/// Starts the reader thread. Records arrive in batches, in start-time order when the
-/// input has a reorder stage ([`reorder_for`], lateness bound `reorder_window` seconds).
-/// `stop` ends a growing folder (after a last read) when set; `stdin` comes from
-/// [`open_stdin`].
+/// An input opened and checked, nothing read yet: what can be wrong with it (a missing
+/// interface, a short pcap, an empty folder) is found by [`open`], before the output folder
+/// is touched.
+pub enum Opened {
+    /// A pcap for `--engine suricata` (Suricata runs when the reader starts).
+    SuricataPcap(PathBuf),
+    Pcap(slips_packet::PcapSource, PathBuf),
+    #[cfg(feature = "live")]
+    Live(slips_packet::LiveSource),
+    Zeek(ZeekReader),
+    Lines(LineSource, Vec<PathBuf>),
+    Stdin(LineSource),
+    Growing(follow::Follower),
+}
+
+/// Opens the input: every check that can fail is made here. `stdin` comes from
+/// [`open_stdin`]; `stop` ends live capture.
+pub fn open(
+    spec: &InputSpec,
+    kind: InputKind,
+    stdin: Option<Stdin>,
+    stop: Arc<AtomicBool>,
+    packets: &PacketOptions,
+) -> Result<Opened> {
+    let path = spec.path().to_path_buf();
+    Ok(match kind {
+        InputKind::File(InputFormat::Pcap) if packets.suricata => {
+            // Suricata reads the file later; a file that is no capture fails now.
+            slips_packet::PcapSource::open(&path).map_err(usage)?;
+            Opened::SuricataPcap(path)
+        }
+        InputKind::File(InputFormat::Pcap) => {
+            if packets.bpf.is_some() {
+                bail!(UsageError(
+                    "-F filters live captures (and --engine suricata); to filter a pcap file \
+                     for the native engine, use tcpdump -r IN -w OUT 'filter' first"
+                        .into()
+                ));
+            }
+            Opened::Pcap(slips_packet::PcapSource::open(&path).map_err(usage)?, path)
+        }
+        InputKind::Interface => live_source(&path.to_string_lossy(), packets.bpf.as_deref(), stop)?,
+        InputKind::File(InputFormat::ZeekFolder | InputFormat::ZeekTsv | InputFormat::ZeekJson) => {
+            Opened::Zeek(ZeekReader::open(&path).map_err(usage)?)
+        }
+        InputKind::File(format) => {
+            Opened::Lines(slips_flows::open(&path, format).map_err(usage)?, vec![path])
+        }
+        InputKind::Stdin(_) => {
+            let Stdin { format, input } = match stdin {
+                Some(s) => s,
+                None => open_stdin(kind)?
+                    .ok_or_else(|| anyhow::anyhow!("standard input was not opened"))?,
+            };
+            Opened::Stdin(slips_flows::open_stream("<stdin>", format, input))
+        }
+        InputKind::Growing => Opened::Growing(follow::Follower::new(&path)),
+    })
+}
+
+/// [`open`] then [`start`].
+#[allow(clippy::too_many_arguments)]
 pub fn spawn_reader(
     spec: &InputSpec,
     kind: InputKind,
@@ -346,17 +404,35 @@ pub fn spawn_reader(
     packets: &PacketOptions,
     reorder_window: Option<f64>,
 ) -> Result<(Receiver<Vec<Flow>>, JoinHandle<ReaderReport>)> {
+    let opened = open(spec, kind, stdin, stop.clone(), packets)?;
+    start(opened, kind, progress, stop, packets, reorder_window)
+}
+
+/// Starts the reader thread of an opened input. Records arrive in batches, in start-time
+/// order when the input has a reorder stage ([`reorder_for`], lateness bound
+/// `reorder_window` seconds). `stop` ends a growing folder (after a last read) when set.
+pub fn start(
+    opened: Opened,
+    kind: InputKind,
+    progress: Arc<Progress>,
+    stop: Arc<AtomicBool>,
+    packets: &PacketOptions,
+    reorder_window: Option<f64>,
+) -> Result<(Receiver<Vec<Flow>>, JoinHandle<ReaderReport>)> {
     let (tx, rx) = bounded::<Vec<Flow>>(16);
-    let path = spec.path().to_path_buf();
     let reorder = reorder_for(kind, packets, reorder_window);
-    let handle = match kind {
-        InputKind::File(InputFormat::Pcap) if packets.suricata => {
+    let handle = match opened {
+        Opened::SuricataPcap(path) => {
             let dir = packets
                 .zeek_files
                 .as_ref()
                 .and_then(|z| z.parent())
                 .map(|o| o.join("suricata"))
                 .unwrap_or_else(|| PathBuf::from("suricata"));
+            if let Some(root) = dir.parent() {
+                slips_fs::create_dir_in(root, &dir)
+                    .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+            }
             let eve =
                 slips_packet::run_suricata(&path, &dir, packets.bpf.as_deref()).map_err(usage)?;
             let src = slips_flows::open(&eve, InputFormat::Suricata).map_err(usage)?;
@@ -376,15 +452,7 @@ pub fn spawn_reader(
                 report
             })?
         }
-        InputKind::File(InputFormat::Pcap) => {
-            if packets.bpf.is_some() {
-                bail!(UsageError(
-                    "-F filters live captures (and --engine suricata); to filter a pcap file \
-                     for the native engine, use tcpdump -r IN -w OUT 'filter' first"
-                        .into()
-                ));
-            }
-            let src = slips_packet::PcapSource::open(&path).map_err(usage)?;
+        Opened::Pcap(src, path) => {
             let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             progress.total_bytes.store(total, Ordering::Relaxed);
             let writer = zeek_writer(packets)?;
@@ -393,15 +461,14 @@ pub fn spawn_reader(
                 packet_records(src, writer, files, tx, BATCH, progress, total, reorder)
             })?
         }
-        InputKind::Interface => {
+        #[cfg(feature = "live")]
+        Opened::Live(src) => {
             let writer = zeek_writer(packets)?;
-            let src = live_source(&path.to_string_lossy(), packets.bpf.as_deref(), stop)?;
             spawn("capture", move || {
                 packet_records(src, writer, Vec::new(), tx, 1, progress, 0, None)
             })?
         }
-        InputKind::File(InputFormat::ZeekFolder | InputFormat::ZeekTsv | InputFormat::ZeekJson) => {
-            let mut reader = ZeekReader::open(&path).map_err(usage)?;
+        Opened::Zeek(mut reader) => {
             progress
                 .total_bytes
                 .store(reader.total_bytes(), Ordering::Relaxed);
@@ -437,32 +504,19 @@ pub fn spawn_reader(
                 }
             })?
         }
-        InputKind::File(format) => {
-            let src = slips_flows::open(&path, format).map_err(usage)?;
+        Opened::Lines(src, files) => {
             progress
                 .total_bytes
                 .store(src.total_bytes(), Ordering::Relaxed);
-            let files = vec![path];
             spawn("reader", move || {
                 lines(src, Vec::new(), files, tx, BATCH, progress, reorder)
             })?
         }
-        InputKind::Stdin(_) => {
-            let Stdin { format, input } = match stdin {
-                Some(s) => s,
-                None => open_stdin(kind)?
-                    .ok_or_else(|| anyhow::anyhow!("standard input was not opened"))?,
-            };
-            let src = slips_flows::open_stream("<stdin>", format, input);
-            // Live: every flow goes to the engine as soon as it is read.
-            spawn("reader", move || {
-                lines(src, Vec::new(), Vec::new(), tx, 1, progress, reorder)
-            })?
-        }
-        InputKind::Growing => {
-            let follower = follow::Follower::new(&path);
-            spawn("follower", move || follower.run(tx, progress, stop))?
-        }
+        // Live: every flow goes to the engine as soon as it is read.
+        Opened::Stdin(src) => spawn("reader", move || {
+            lines(src, Vec::new(), Vec::new(), tx, 1, progress, reorder)
+        })?,
+        Opened::Growing(follower) => spawn("follower", move || follower.run(tx, progress, stop))?,
     };
     Ok((rx, handle))
 }
@@ -471,7 +525,10 @@ fn zeek_writer(p: &PacketOptions) -> Result<Option<slips_packet::ZeekLogWriter>>
     Ok(match &p.zeek_files {
         Some(dir) => Some(
             slips_packet::ZeekLogWriter::new(
-                dir,
+                // The folder is made inside the output folder, never through a link.
+                slips_fs::create_dir_in(dir.parent().unwrap_or(dir), dir).map_err(|e| {
+                    anyhow::anyhow!("cannot create the Zeek log folder {}: {e}", dir.display())
+                })?,
                 if p.zeek_json {
                     slips_packet::LogFormat::Json
                 } else {
@@ -487,20 +544,14 @@ fn zeek_writer(p: &PacketOptions) -> Result<Option<slips_packet::ZeekLogWriter>>
 }
 
 #[cfg(feature = "live")]
-fn live_source(
-    iface: &str,
-    bpf: Option<&str>,
-    stop: Arc<AtomicBool>,
-) -> Result<slips_packet::LiveSource> {
-    slips_packet::LiveSource::open(iface, bpf, stop).map_err(usage)
+fn live_source(iface: &str, bpf: Option<&str>, stop: Arc<AtomicBool>) -> Result<Opened> {
+    Ok(Opened::Live(
+        slips_packet::LiveSource::open(iface, bpf, stop).map_err(usage)?,
+    ))
 }
 
 #[cfg(not(feature = "live"))]
-fn live_source(
-    iface: &str,
-    _bpf: Option<&str>,
-    _stop: Arc<AtomicBool>,
-) -> Result<std::iter::Empty<Flow>> {
+fn live_source(iface: &str, _bpf: Option<&str>, _stop: Arc<AtomicBool>) -> Result<Opened> {
     bail!(UsageError(format!(
         "cannot capture on {iface}: this slips was built without live capture (build with \
          the default features, which need libpcap-dev)"
@@ -525,13 +576,6 @@ impl PacketInput for slips_packet::PcapSource {
 
 #[cfg(feature = "live")]
 impl PacketInput for slips_packet::LiveSource {
-    fn problems(&self) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-#[cfg(not(feature = "live"))]
-impl PacketInput for std::iter::Empty<Flow> {
     fn problems(&self) -> Vec<String> {
         Vec::new()
     }

@@ -2,7 +2,6 @@
 //! (and debug messages with `-e`), the terminal what `-v` asks for.
 
 use anyhow::Result;
-use std::fs::File;
 use std::path::Path;
 use std::sync::Mutex;
 use tracing::level_filters::LevelFilter;
@@ -12,8 +11,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
 pub fn init(out_dir: &Path, verbose: u8, debug: u8) -> Result<()> {
-    let slips_log = File::create(out_dir.join("slips.log"))?;
-    let errors_log = File::create(out_dir.join("errors.log"))?;
+    let slips_log = slips_fs::create(&out_dir.join("slips.log"))?;
+    let errors_log = slips_fs::create(&out_dir.join("errors.log"))?;
     let terminal = match verbose {
         0 | 1 => LevelFilter::WARN,
         2 => LevelFilter::INFO,

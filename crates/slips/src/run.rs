@@ -5,15 +5,16 @@ use crate::input::{self, InputKind, InputSpec, PacketOptions, Progress, UsageErr
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use slips_config::{Config, Overrides, TimeWindowWidth};
+use slips_core::summary::ProfileSummary;
 use slips_core::summary::WindowSummary;
-use slips_core::{EvidenceType, Flow, Timestamp};
+use slips_core::{Alert, Evidence};
+use slips_core::{Flow, Timestamp};
 use slips_engine::{AnalysisDirection, Engine, EngineConfig, Event};
-use slips_output::profiles::blocked_entries;
+use slips_intel::Enricher;
 use slips_output::{
-    alert_block, stats_line, AlertsJson, AlertsLog, Info, Metadata, OutputDir, ProfileFiles, Stats,
-    Timeline,
+    stats_line, AlertsJson, AlertsLog, Info, Metadata, Now, OutputDir, ProfilesSink, Sink, Sinks,
+    Stats, TerminalSink,
 };
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -71,169 +72,87 @@ fn engine_config(cfg: &Config, cli: &Analyse, summaries: bool) -> EngineConfig {
     }
 }
 
-/// Everything events go to.
-struct Sinks {
-    alerts_log: AlertsLog,
-    alerts_json: AlertsJson,
-    profiles: Option<ProfileFiles>,
-    print_letters: bool,
-    min_letters: u64,
-    color: bool,
-    alerts_shown: u64,
-    sound: Option<crate::sound::Sound>,
-    /// Tuples matched by a behavioural model, for -p: (profile, window, daddr, dport) ->
-    /// the evidence description.
-    matches: BTreeMap<(IpAddr, i64, IpAddr, u16), String>,
-    /// strato_letters.tsv, when exporting letters.
-    letters: Option<std::io::BufWriter<std::fs::File>>,
-    evaluation: Option<slips_models::cli_support::EvaluationRun>,
-    /// What is known about an IP (threat intelligence, GeoIP, organisations), for the notes
-    /// of evidence and the profile files.
-    knowledge: Arc<slips_intel::IntelKnowledge>,
-    /// Server names seen in TLS for each server IP (bounded), for the enrichment notes.
-    sni: BTreeMap<IpAddr, slips_core::Str>,
-}
+/// `strato_letters.tsv` (`--export-letters`): the letters of every closed window.
+struct LettersSink(std::io::BufWriter<std::fs::File>);
 
-/// Most server names remembered for enrichment.
-const SNI_CAP: usize = 100_000;
-
-impl Sinks {
-    fn enrichment(&self, ip: IpAddr) -> Option<String> {
-        self.knowledge
-            .enrichment(ip, self.sni.get(&ip).map(|s| s.as_str()))
+impl Sink for LettersSink {
+    fn name(&self) -> &'static str {
+        "strato_letters.tsv"
     }
-
-    /// Remembers the TLS server name of a server IP.
-    fn observe(&mut self, r: &slips_core::Record) {
-        if let slips_core::Record::Ssl(s) = r {
-            if let (Some(id), Some(name)) = (s.id, &s.server_name) {
-                if self.sni.len() < SNI_CAP || self.sni.contains_key(&id.daddr) {
-                    self.sni.insert(id.daddr, name.clone());
-                }
-            }
-        }
+    fn window_closed(&mut self, w: &WindowSummary) -> slips_output::Result<()> {
+        let mut rows = String::new();
+        slips_models::export::write_rows(&mut rows, w);
+        self.0
+            .write_all(rows.as_bytes())
+            .map_err(slips_output::OutputError::Write)
     }
-
-    /// Adds what is known about the evidence's IPs.
-    fn annotate(&self, e: &mut slips_core::Evidence) {
-        let ips = [
-            e.attacker.as_ip(),
-            e.victim.as_ref().and_then(|v| v.as_ip()),
-        ];
-        for ip in ips.into_iter().flatten() {
-            if e.notes.iter().any(|n| n.ip == ip) {
-                continue;
-            }
-            if let Some(text) = self.enrichment(ip) {
-                e.notes.push(slips_core::IpNote { ip, text });
-            }
-        }
+    fn flush(&mut self) -> slips_output::Result<()> {
+        self.0.flush().map_err(slips_output::OutputError::Write)
     }
 }
 
-impl Sinks {
-    fn handle(&mut self, events: impl Iterator<Item = Event>, create_time: &str) -> Result<()> {
-        for ev in events {
-            match ev {
-                Event::Evidence(mut e) => {
-                    self.annotate(&mut e);
-                    self.alerts_log.evidence(&e)?;
-                    self.alerts_json.evidence(&e, create_time)?;
-                    if self.print_letters
-                        && e.evidence_type == EvidenceType::BEHAVIOURAL_MODEL_MATCH
-                    {
-                        if let (Some(v), Some(port)) =
-                            (e.victim.as_ref().and_then(|v| v.as_ip()), e.dst_port)
-                        {
-                            self.matches.insert(
-                                (e.profile, e.timewindow.number, v, port),
-                                e.description.clone(),
-                            );
-                        }
-                    }
-                }
-                Event::Alert { alert, evidence } => {
-                    self.alerts_log.alert(&alert)?;
-                    self.alerts_json.alert(&alert, create_time)?;
-                    self.alerts_shown += 1;
-                    if let Some(ev) = self.evaluation.as_mut() {
-                        ev.alert(&alert);
-                    }
-                    if let Some(s) = &self.sound {
-                        s.play();
-                    }
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "{}", alert_block(&alert, &evidence, self.color))?;
-                }
-                Event::WindowClosed(w) => {
-                    if let Some(p) = &self.profiles {
-                        p.write_closed_window(&w)?;
-                    }
-                    if let Some(l) = self.letters.as_mut() {
-                        let mut rows = String::new();
-                        slips_models::export::write_rows(&mut rows, &w);
-                        l.write_all(rows.as_bytes())?;
-                    }
-                    if self.print_letters {
-                        print_tuples(&w, self.min_letters, &self.matches, self.color)?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
+/// `--sound`: a tone per alert.
+struct SoundSink(crate::sound::Sound);
 
-    fn flush(&mut self) -> Result<()> {
-        self.alerts_log.flush()?;
-        self.alerts_json.flush()?;
-        if let Some(l) = self.letters.as_mut() {
-            l.flush()?;
-        }
+impl Sink for SoundSink {
+    fn name(&self) -> &'static str {
+        "sound"
+    }
+    fn alert(&mut self, _: &Alert, _: &[Evidence], _: &Now<'_>) -> slips_output::Result<()> {
+        self.0.play();
         Ok(())
     }
 }
 
-/// `-p`: the tuples of a closed window with their letters; tuples a behavioural model
-/// matched are marked (magenta on a terminal).
-fn print_tuples(
-    w: &WindowSummary,
-    min: u64,
-    matches: &BTreeMap<(IpAddr, i64, IpAddr, u16), String>,
-    color: bool,
+/// `slips evaluate`: ground truth from the labels of every record, against the alerted
+/// profile-windows; `evaluation.txt` at the end.
+struct EvaluationSink {
+    run: slips_models::cli_support::EvaluationRun,
+    out: PathBuf,
+}
+
+impl Sink for EvaluationSink {
+    fn name(&self) -> &'static str {
+        "evaluation"
+    }
+    fn record(&mut self, flow: &Flow, _profile: Option<IpAddr>) -> slips_output::Result<()> {
+        self.run.flow(flow);
+        Ok(())
+    }
+    fn alert(&mut self, a: &Alert, _: &[Evidence], _: &Now<'_>) -> slips_output::Result<()> {
+        self.run.alert(a);
+        Ok(())
+    }
+    fn finish(&mut self, _: &[ProfileSummary]) -> slips_output::Result<()> {
+        let text = self.run.finish().report();
+        let path = self.out.join("evaluation.txt");
+        slips_fs::write_atomic(&path, text.as_bytes()).map_err(|source| {
+            slips_output::OutputError::Io {
+                op: "write",
+                path,
+                source,
+            }
+        })?;
+        println!("{text}");
+        Ok(())
+    }
+}
+
+/// Hands the engine's events to the sinks, evidence enriched first.
+fn dispatch(
+    events: impl Iterator<Item = Event>,
+    enricher: &Enricher,
+    sinks: &mut Sinks,
+    now: &Now<'_>,
 ) -> Result<()> {
-    let rows: Vec<_> = w.out_tuples.iter().filter(|t| t.flows >= min).collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "Profile {} time window {} ({} - {}): {} tuples",
-        w.profile,
-        w.window.number,
-        slips_output::timefmt::slash(w.window.start),
-        slips_output::timefmt::slash(w.window.end),
-        rows.len()
-    )?;
-    for t in rows {
-        match matches.get(&(w.profile, w.window.number, t.daddr, t.dport)) {
-            Some(m) => {
-                let (on, off) = if color {
-                    ("\x1b[35m", "\x1b[0m")
-                } else {
-                    ("", "")
-                };
-                writeln!(
-                    out,
-                    "  {on}{}-{}-{} ({} flows): {}  DETECTED: {m}{off}",
-                    t.daddr, t.dport, t.proto, t.flows, t.letters
-                )?
+    for ev in events {
+        match ev {
+            Event::Evidence(mut e) => {
+                enricher.annotate(&mut e);
+                sinks.evidence(&e, now)?;
             }
-            None => writeln!(
-                out,
-                "  {}-{}-{} ({} flows): {}",
-                t.daddr, t.dport, t.proto, t.flows, t.letters
-            )?,
+            Event::Alert { alert, evidence } => sinks.alert(&alert, &evidence, now)?,
+            Event::WindowClosed(w) => sinks.window_closed(&w)?,
         }
     }
     Ok(())
@@ -364,6 +283,32 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         Some(p) => p.clone(),
         None => OutputDir::default_name(&input_path, &wall_now("%Y-%m-%d_%H:%M:%S")),
     };
+    let packet_input = matches!(
+        kind,
+        InputKind::File(slips_flows::InputFormat::Pcap) | InputKind::Interface
+    );
+    let packets = PacketOptions {
+        bpf: cli
+            .pcapfilter
+            .clone()
+            .or_else(|| Some(cfg.parameters.pcapfilter.clone()).filter(|f| !f.trim().is_empty())),
+        suricata: cli.engine == PacketEngineKind::Suricata,
+        zeek_files: packet_input.then(|| out_path.join("zeek_files")),
+        zeek_json: cli.zeek_files_format == crate::cli::ZeekFilesFormat::Json,
+    };
+    let reorder_window = match cli.reorder_window {
+        Some(w) if w.is_finite() && w >= 0.0 => Some(w),
+        Some(w) => {
+            return Err(UsageError(format!(
+                "--reorder-window expects a number of seconds (0 or more), got {w}"
+            ))
+            .into())
+        }
+        None => cfg.parameters.reorder_window,
+    };
+    // Everything that can be wrong with the input is found before the output folder is
+    // touched: a bad input never wipes the results of a previous run.
+    let opened = input::open(&spec, kind, stdin, stop.clone(), &packets)?;
     let outdir = OutputDir::create(&out_path, true)
         .with_context(|| format!("cannot prepare output folder {}", out_path.display()))?;
     let out = outdir.path().to_path_buf();
@@ -461,62 +406,42 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     }
     info!("detectors: {}", engine.detector_names().join(", "));
 
-    let mut sinks = Sinks {
-        alerts_log: AlertsLog::create(&out)?,
-        alerts_json: AlertsJson::create(&out, VERSION)?,
-        profiles: cli.log_files.then(|| ProfileFiles::new(&out)),
-        print_letters: cli.print_letters,
-        min_letters: cli.min_letters,
-        color: std::io::stdout().is_terminal(),
-        alerts_shown: 0,
-        sound: cli.sound.then(|| crate::sound::Sound::new(&out)),
-        matches: BTreeMap::new(),
-        letters: if export_letters {
-            let mut f =
-                std::io::BufWriter::new(std::fs::File::create(out.join("strato_letters.tsv"))?);
-            f.write_all(slips_models::export::HEADER.as_bytes())?;
-            Some(f)
-        } else {
-            None
-        },
-        evaluation: evaluate
-            .then(|| slips_models::cli_support::EvaluationRun::new(cfg.window_width())),
-        knowledge: Arc::clone(intel.knowledge()),
-        sni: BTreeMap::new(),
-    };
+    // The pipeline: transforms (anonymisation) → engine → enrichment → sinks.
+    let mut enricher = Enricher::new(Arc::clone(intel.knowledge()));
+    let mut sinks = Sinks::default();
+    sinks.push(Box::new(AlertsLog::create(&out)?));
+    sinks.push(Box::new(AlertsJson::create(&out, VERSION)?));
+    if cli.log_files {
+        sinks.push(Box::new(ProfilesSink::new(&out)));
+    }
+    sinks.push(Box::new(TerminalSink::new(
+        std::io::stdout(),
+        std::io::stdout().is_terminal(),
+        cli.print_letters.then_some(cli.min_letters),
+    )));
+    if cli.sound {
+        sinks.push(Box::new(SoundSink(crate::sound::Sound::new(&out))));
+    }
+    if export_letters {
+        let mut f = std::io::BufWriter::new(slips_fs::create(&out.join("strato_letters.tsv"))?);
+        f.write_all(slips_models::export::HEADER.as_bytes())?;
+        sinks.push(Box::new(LettersSink(f)));
+    }
+    if evaluate {
+        sinks.push(Box::new(EvaluationSink {
+            run: slips_models::cli_support::EvaluationRun::new(cfg.window_width()),
+            out: out.clone(),
+        }));
+    }
+    info!("sinks: {}", sinks.names().join(", "));
     let mut anonymizer = cli
         .anonymize
         .then(slips_models::cli_support::Anonymizer::default);
-    let mut timeline = cli.log_files.then(Timeline::new);
 
     let progress = Arc::new(Progress::default());
-    let packet_input = matches!(
+    let (rx, reader) = input::start(
+        opened,
         kind,
-        InputKind::File(slips_flows::InputFormat::Pcap) | InputKind::Interface
-    );
-    let packets = PacketOptions {
-        bpf: cli
-            .pcapfilter
-            .clone()
-            .or_else(|| Some(cfg.parameters.pcapfilter.clone()).filter(|f| !f.trim().is_empty())),
-        suricata: cli.engine == PacketEngineKind::Suricata,
-        zeek_files: packet_input.then(|| out.join("zeek_files")),
-        zeek_json: cli.zeek_files_format == crate::cli::ZeekFilesFormat::Json,
-    };
-    let reorder_window = match cli.reorder_window {
-        Some(w) if w.is_finite() && w >= 0.0 => Some(w),
-        Some(w) => {
-            return Err(UsageError(format!(
-                "--reorder-window expects a number of seconds (0 or more), got {w}"
-            ))
-            .into())
-        }
-        None => cfg.parameters.reorder_window,
-    };
-    let (rx, reader) = input::spawn_reader(
-        &spec,
-        kind,
-        stdin,
         progress.clone(),
         stop.clone(),
         &packets,
@@ -548,6 +473,7 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         }
     };
     let mut last_stats = Instant::now();
+    let mut event_time = Timestamp::ZERO;
     let mut last_refresh = Instant::now();
     let mut interrupted = false;
     loop {
@@ -569,20 +495,17 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             if let Some(a) = anonymizer.as_mut() {
                 a.anonymize(&mut flow);
             }
-            if let Some(ev) = sinks.evaluation.as_mut() {
-                ev.flow(&flow);
-            }
-            let flow = &flow;
-            sinks.observe(&flow.record);
-            engine.process(flow);
-            if let Some(t) = timeline.as_mut() {
-                if let (Some(src), _) = flow.record.hosts() {
-                    t.observe(src, &flow.record);
-                }
-            }
+            enricher.observe(&flow.record);
+            event_time = event_time.max(flow.record.ts());
+            let profile = engine.process(&flow);
+            sinks.record(&flow, profile)?;
         }
         let create_time = wall_now("%Y-%m-%dT%H:%M:%S%.6f%:z");
-        sinks.handle(engine.drain_events(), &create_time)?;
+        let now = Now {
+            create_time: &create_time,
+            event_time,
+        };
+        dispatch(engine.drain_events(), &enricher, &mut sinks, &now)?;
         if live {
             // Evidence shows up in alerts.log as it is found.
             if batch_len > 0 {
@@ -590,11 +513,12 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             }
             if last_refresh.elapsed() >= LIVE_REFRESH {
                 last_refresh = Instant::now();
-                if let Some(p) = &sinks.profiles {
-                    for w in engine.open_window_summaries() {
-                        p.write_window(&w)?;
-                    }
-                }
+                let open = if sinks.wants_open_windows() {
+                    engine.open_window_summaries()
+                } else {
+                    Vec::new()
+                };
+                sinks.refresh(&open, &now)?;
             }
         }
         bar.set_position(progress.bytes_read.load(Ordering::Relaxed));
@@ -610,7 +534,11 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     }
     engine.finish();
     let create_time = wall_now("%Y-%m-%dT%H:%M:%S%.6f%:z");
-    sinks.handle(engine.drain_events(), &create_time)?;
+    let now = Now {
+        create_time: &create_time,
+        event_time,
+    };
+    dispatch(engine.drain_events(), &enricher, &mut sinks, &now)?;
     sinks.flush()?;
     bar.finish_and_clear();
     let report = if interrupted && !reader.is_finished() {
@@ -629,25 +557,13 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         eprintln!("slips: interrupted; the flows read so far were analysed and all output written");
     }
 
-    if let Some(p) = &sinks.profiles {
-        let mut profiles = engine.profile_summaries();
-        for s in profiles.iter_mut() {
-            s.enrichment = s.ip.and_then(|ip| sinks.enrichment(ip));
-            p.write_profile(s)?;
-        }
-        p.write_blocked(blocked_entries(&profiles))?;
-        if let Some(t) = &timeline {
-            t.write_all(&out)?;
-        }
-    }
+    let mut profiles = engine.profile_summaries();
+    enricher.profiles(&mut profiles);
+    sinks.finish(&profiles)?;
+    sinks.flush()?;
 
     if let Some(a) = &anonymizer {
         a.write_mapping(&out.join("anonymized_ips.csv"))?;
-    }
-    if let Some(ev) = &sinks.evaluation {
-        let text = ev.finish().report();
-        std::fs::write(out.join("evaluation.txt"), &text)?;
-        println!("{text}");
     }
     drop(intel);
 

@@ -52,7 +52,7 @@ impl Sound {
             .find(|p| on_path(p));
         let wav = player.and_then(|_| {
             let path = dir.join("alert.wav");
-            std::fs::write(&path, tone()).ok().map(|_| path)
+            slips_fs::write_atomic(&path, &tone()).ok().map(|_| path)
         });
         Sound { wav, player }
     }
