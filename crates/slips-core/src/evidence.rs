@@ -341,6 +341,11 @@ pub struct Alert {
     pub evidence_ids: Vec<Str>,
     /// Timestamp of the last flow that contributed.
     pub last_ts: Timestamp,
+    /// What prevention did about it: `None` when blocking is off; `Some(true)` when the
+    /// attacker is blocked in the firewall now; `Some(false)` when a block was asked for
+    /// and not applied (refused, dry run, offline input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<bool>,
 }
 
 /// Alert confidence: 0.5 when the window score just reaches the threshold, growing to 1 at

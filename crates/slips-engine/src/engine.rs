@@ -647,6 +647,7 @@ impl Engine {
                 confidence: alert_confidence(acc, self.cfg.threshold),
                 evidence_ids: evidence.iter().map(|e| e.id.clone()).collect(),
                 last_ts: evidence.iter().map(|e| e.ts).max().unwrap_or(tw.start),
+                blocked: None,
             };
             self.events.push(Event::Alert { alert, evidence });
         }

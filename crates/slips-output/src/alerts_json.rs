@@ -286,6 +286,9 @@ struct SlipsAlert<'a> {
     threat_level: ThreatLevel,
     evidence_ids: &'a [slips_core::Str],
     last_flow_time: String,
+    /// Whether the attacker was blocked (only with blocking on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocked: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -482,6 +485,7 @@ fn incident<'a>(
             threat_level: alert.threat_level,
             evidence_ids: &alert.evidence_ids,
             last_flow_time: iso(alert.last_ts),
+            blocked: alert.blocked,
         },
     })
 }

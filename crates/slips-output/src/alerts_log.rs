@@ -22,7 +22,6 @@ const IP_WIDTH: usize = 26;
 #[derive(Debug)]
 pub struct AlertsLog<W: Write = BufWriter<File>> {
     out: W,
-    blocking: bool,
     line: String,
 }
 
@@ -40,16 +39,8 @@ impl<W: Write> AlertsLog<W> {
     pub fn new(out: W) -> Self {
         AlertsLog {
             out,
-            blocking: false,
             line: String::with_capacity(256),
         }
-    }
-
-    /// With blocking enabled, alert lines say "Is blocked" instead of "Generated an alert",
-    /// as Slips does when it can block.
-    pub fn with_blocking(mut self, blocking: bool) -> Self {
-        self.blocking = blocking;
-        self
     }
 
     /// Appends the line of one piece of evidence.
@@ -65,7 +56,7 @@ impl<W: Write> AlertsLog<W> {
     /// Appends the line of one alert.
     pub fn alert(&mut self, alert: &Alert) -> Result<()> {
         self.line.clear();
-        alert_line(alert, self.blocking, &mut self.line);
+        alert_line(alert, &mut self.line);
         self.line.push('\n');
         self.out
             .write_all(self.line.as_bytes())
@@ -129,11 +120,13 @@ pub fn push_notes(ev: &Evidence, out: &mut String) {
 
 /// `<last flow ts ISO>: Src IP <ip padded>. Generated an alert given enough evidence on
 /// timewindow <n>. Accumulated threat level: <x.xx>.`
-pub fn alert_line(alert: &Alert, blocked: bool, out: &mut String) {
+/// When the attacker was blocked, "Is blocked" instead of "Generated an alert", as Slips
+/// says; only when the block is really in the firewall.
+pub fn alert_line(alert: &Alert, out: &mut String) {
     use std::fmt::Write as _;
     let _ = write!(out, "{}: ", iso(alert.last_ts));
     push_src_ip(alert.profile, out);
-    let verb = if blocked {
+    let verb = if alert.blocked == Some(true) {
         "Is blocked"
     } else {
         "Generated an alert"
@@ -225,9 +218,14 @@ mod tests {
     #[test]
     fn blocking_wording_and_determinism() {
         let write = || {
-            let mut log = AlertsLog::new(Vec::new()).with_blocking(true);
+            let mut log = AlertsLog::new(Vec::new());
             log.evidence(&evidence_scan()).unwrap();
-            log.alert(&alert()).unwrap();
+            let mut a = alert();
+            a.blocked = Some(true);
+            log.alert(&a).unwrap();
+            // Asked for but not applied (refused, dry run): the usual wording.
+            a.blocked = Some(false);
+            log.alert(&a).unwrap();
             log.into_inner().unwrap()
         };
         let a = write();
@@ -237,5 +235,6 @@ mod tests {
             text.lines().nth(1).unwrap(),
             "2018-09-27T22:59:59.500000+00:00: Src IP 192.168.2.12              . Is blocked given enough evidence on timewindow 1. Accumulated threat level: 15.20."
         );
+        assert!(text.lines().nth(2).unwrap().contains(". Generated an alert given"));
     }
 }

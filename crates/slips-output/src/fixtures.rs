@@ -113,5 +113,6 @@ pub fn alert() -> Alert {
         confidence: 0.490566037735849,
         evidence_ids: vec!["0b5c3b8e-0000-4000-8000-000000000001".into()],
         last_ts: ts(1538089199.5),
+        blocked: None,
     }
 }
