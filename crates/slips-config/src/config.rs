@@ -44,6 +44,9 @@ pub struct Config {
     /// `enrichment:` data files for GeoIP, ASN, MAC vendors, organisations and TOR exit
     /// nodes (slips' own section; Slips hard-codes these paths).
     pub enrichment: Enrichment,
+    /// `blocking:` prevention in the kernel firewall (slips' own section; Slips keeps a
+    /// few of these as command-line flags).
+    pub blocking: Blocking,
 }
 
 /// `output:` section.
@@ -339,6 +342,58 @@ pub struct Cesnet {
 pub struct WebInterface {
     /// `port` (default 55000).
     pub port: u16,
+}
+
+/// Which firewall blocking talks to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlockingBackend {
+    /// nftables when `nft` is present, else iptables.
+    #[default]
+    Auto,
+    /// A table `inet slips` with timed sets.
+    Nftables,
+    /// A `slipsBlocking` chain and ipset sets.
+    Iptables,
+}
+
+/// `blocking:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Blocking {
+    /// `backend`: `auto`, `nftables` or `iptables` (default auto).
+    pub backend: BlockingBackend,
+    /// `duration`: seconds a first block lasts; `None` (absent) means one time window.
+    pub duration: Option<f64>,
+    /// `max_duration`: cap of the doubling durations of repeat offenders (default one day).
+    pub max_duration: f64,
+    /// `dry_run`: decide and log, never touch the firewall (default false).
+    pub dry_run: bool,
+    /// `keep_on_exit`: leave the blocks in place at exit and re-apply them, with their
+    /// remaining time, on the next start (default false: everything is removed at exit).
+    pub keep_on_exit: bool,
+    /// `never`: ranges that are never blocked, besides the host's own addresses, its
+    /// gateway and resolvers, loopback, link-local, multicast and the whitelist.
+    pub never: Vec<IpNet>,
+    /// `state_dir`: where the state of kept blocks and manual unblocks live. `None`:
+    /// `/var/lib/slips` for root, else `$XDG_STATE_HOME/slips` (`~/.local/state/slips`).
+    pub state_dir: Option<PathBuf>,
+    /// `max_blocked`: most IPs blocked at once; further blocks are refused and counted
+    /// (default 100,000).
+    pub max_blocked: usize,
+}
+
+impl Default for Blocking {
+    fn default() -> Self {
+        Blocking {
+            backend: BlockingBackend::Auto,
+            duration: None,
+            max_duration: 86_400.0,
+            dry_run: false,
+            keep_on_exit: false,
+            never: Vec::new(),
+            state_dir: None,
+            max_blocked: 100_000,
+        }
+    }
 }
 
 /// `slips:` section: limits of this implementation (Slips has no such section).
@@ -721,6 +776,18 @@ impl Config {
                 format!("[{}]", export_to.join(", ")),
             ),
             ("web_interface.port", self.web_interface.port.to_string()),
+            (
+                "blocking.duration",
+                match self.blocking.duration {
+                    Some(d) => format!("{d} s"),
+                    None => format!("{} s (one window width)", self.window_width()),
+                },
+            ),
+            ("blocking.dry_run", self.blocking.dry_run.to_string()),
+            (
+                "blocking.keep_on_exit",
+                self.blocking.keep_on_exit.to_string(),
+            ),
             ("slips.max_open_windows", e.max_open_windows.to_string()),
             ("slips.max_profiles", e.max_profiles.to_string()),
             (

@@ -34,9 +34,9 @@ mod types;
 mod value;
 
 pub use config::{
-    BruteForceDetector, Cesnet, Config, Detection, DisabledAlerts, Engine, Enrichment,
-    ExportingAlerts, FlowAlerts, Modules, Output, Overrides, Parameters, ThreatIntelligence,
-    VirusTotal, WebInterface, Whitelists,
+    Blocking, BlockingBackend, BruteForceDetector, Cesnet, Config, Detection, DisabledAlerts,
+    Engine, Enrichment, ExportingAlerts, FlowAlerts, Modules, Output, Overrides, Parameters,
+    ThreatIntelligence, VirusTotal, WebInterface, Whitelists,
 };
 pub use error::{ConfigError, Position, Warning, WarningKind};
 pub use types::{

@@ -6,7 +6,7 @@
 //! naming the key); the others are accepted and not stored. Anything not in the table is
 //! reported as a [`Warning`], with a suggestion when a known name is close.
 
-use crate::config::Config;
+use crate::config::{BlockingBackend, Config};
 use crate::error::{ConfigError, Position, Warning, WarningKind};
 use crate::suggest::{closest, normalize};
 use crate::types::{
@@ -500,6 +500,45 @@ static ENRICHMENT: &[KeyDef] = &[
     }),
 ];
 
+static BLOCKING: &[KeyDef] = &[
+    k("backend", |c, f| set(&mut c.blocking.backend, f.backend())),
+    k("duration", |c, f| {
+        set(
+            &mut c.blocking.duration,
+            f.duration(1.0, SECONDS)
+                .and_then(|d| f.at_least(d, 1.0))
+                .map(Some),
+        )
+    }),
+    k("max_duration", |c, f| {
+        set(
+            &mut c.blocking.max_duration,
+            f.duration(1.0, SECONDS).and_then(|d| f.at_least(d, 1.0)),
+        )
+    }),
+    k("dry_run", |c, f| set(&mut c.blocking.dry_run, f.bool())),
+    k("keep_on_exit", |c, f| {
+        set(&mut c.blocking.keep_on_exit, f.bool())
+    }),
+    k("never", |c, f| set(&mut c.blocking.never, f.nets())),
+    k("state_dir", |c, f| {
+        set(&mut c.blocking.state_dir, f.path().map(Some))
+    }),
+    k("max_blocked", |c, f| {
+        set(&mut c.blocking.max_blocked, f.int(1, Some(10_000_000)))
+    }),
+    // ARP isolation (poisoning LAN attackers when slips is not inline) is not built: an
+    // accepted `true` would promise protection that does not happen.
+    k("arp_isolation", |_, f| {
+        match f.bool()? {
+        false => Ok(()),
+        true => Err(f.invalid(
+            "false: ARP isolation is not available in slips; run slips inline (as the router or bridge) so that blocks apply",
+        )),
+    }
+    }),
+];
+
 /// Every known section, in the order of Slips' file, then ours.
 static SECTIONS: &[SectionDef] = &[
     SectionDef {
@@ -593,6 +632,10 @@ static SECTIONS: &[SectionDef] = &[
     SectionDef {
         name: "enrichment",
         keys: ENRICHMENT,
+    },
+    SectionDef {
+        name: "blocking",
+        keys: BLOCKING,
     },
 ];
 
@@ -773,6 +816,24 @@ impl Field<'_> {
                 "a duration such as \"10080 mins\", \"1 day\" or \"30sec\" (a bare number is in {unit_name})"
             ))
         })
+    }
+
+    /// `value` itself when it is at least `min` seconds.
+    fn at_least(&self, value: f64, min: f64) -> Result<f64, ConfigError> {
+        if value >= min {
+            Ok(value)
+        } else {
+            Err(self.invalid(format!("at least {min} {SECONDS}")))
+        }
+    }
+
+    fn backend(&self) -> Result<BlockingBackend, ConfigError> {
+        match self.text()?.to_ascii_lowercase().as_str() {
+            "auto" => Ok(BlockingBackend::Auto),
+            "nftables" | "nft" => Ok(BlockingBackend::Nftables),
+            "iptables" => Ok(BlockingBackend::Iptables),
+            _ => Err(self.invalid("auto, nftables or iptables")),
+        }
     }
 
     /// The elements of a list. Slips also accepts a string like `"[a, b]"` or `"a, b"`,
@@ -1131,6 +1192,39 @@ mod tests {
             Ok((c, _)) => panic!("expected {yaml:?} to fail, got {c:?}"),
             Err(e) => e,
         }
+    }
+
+    #[test]
+    fn blocking_section() {
+        let (cfg, w) = ok("blocking:\n  backend: iptables\n  duration: 10 mins\n  max_duration: 7200\n  dry_run: true\n  keep_on_exit: true\n  never: [10.0.0.0/8, 192.168.1.1]\n  state_dir: /tmp/st\n  max_blocked: 50\n");
+        assert!(w.is_empty(), "{w:?}");
+        let b = &cfg.blocking;
+        assert_eq!(b.backend, BlockingBackend::Iptables);
+        assert_eq!(b.duration, Some(600.0));
+        assert_eq!(b.max_duration, 7200.0);
+        assert!(b.dry_run && b.keep_on_exit);
+        assert_eq!(b.never, vec![net("10.0.0.0/8"), net("192.168.1.1/32")]);
+        assert_eq!(b.state_dir.as_deref(), Some(Path::new("/tmp/st")));
+        assert_eq!(b.max_blocked, 50);
+        assert_eq!(Config::default().blocking.duration, None);
+
+        let e = err("blocking:\n  backend: pf\n").to_string();
+        assert!(
+            e.contains("blocking.backend") && e.contains("auto, nftables or iptables"),
+            "{e}"
+        );
+        let e = err("blocking:\n  duration: 0.5\n").to_string();
+        assert!(
+            e.contains("blocking.duration") && e.contains("at least 1"),
+            "{e}"
+        );
+        // Accepting arp_isolation: true would promise a protection that does not happen.
+        let e = err("blocking:\n  arp_isolation: true\n").to_string();
+        assert!(
+            e.contains("blocking.arp_isolation") && e.contains("inline"),
+            "{e}"
+        );
+        assert!(ok("blocking:\n  arp_isolation: false\n").1.is_empty());
     }
 
     fn net(s: &str) -> IpNet {

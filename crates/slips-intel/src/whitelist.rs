@@ -2,7 +2,8 @@
 //! `"IoCType","IoCValue","Direction","IgnoreType"` with types `ip` (an address or a CIDR
 //! range), `domain` (parents match too), `organization` (google, microsoft, apple,
 //! facebook, twitter: their ranges, ASNs and domains) and `mac`; direction `src`, `dst` or
-//! `both`; ignore `flows`, `alerts` or `both`. `;` starts a comment and `#` a commented-out
+//! `both`; ignore `flows`, `alerts`, `both` or `blocking` (slips' own: only "never block
+//! this"; every whitelisted IP is never blocked anyway). `;` starts a comment and `#` a commented-out
 //! entry. When a value appears on several lines the last one counts.
 //!
 //! As a [`Filter`]: records whose IPs, domains (DNS query, HTTP host, TLS SNI) or MACs are
@@ -122,15 +123,18 @@ impl Whitelist {
                     continue;
                 }
             };
+            // `blocking` entries neither drop flows nor evidence: the IP is analysed and
+            // alerted on as usual, only never blocked (see `never_block`).
             let (flows, alerts) = match f[3].to_ascii_lowercase().as_str() {
                 "flows" => (true, false),
                 "alerts" => (false, true),
                 "both" => (true, true),
+                "blocking" | "block" => (false, false),
                 d => {
                     problems.push(
                         file,
                         n,
-                        format!("ignore type must be flows, alerts or both, not '{d}'"),
+                        format!("ignore type must be flows, alerts, both or blocking, not '{d}'"),
                     );
                     continue;
                 }
@@ -232,6 +236,17 @@ impl Whitelist {
         self.orgs.iter().any(|(org, r)| {
             r.matches(side, what) && self.org_data.ip_in(ip, *org, self.asn.as_deref())
         })
+    }
+
+    /// Whether blocking must never touch this IP: it is in the whitelist on either side
+    /// for any use (flows, alerts or blocking), directly, by range or by organisation.
+    pub fn never_block(&self, ip: IpAddr) -> bool {
+        self.ips.contains_key(&ip)
+            || self.nets.get(ip).is_some()
+            || self
+                .orgs
+                .iter()
+                .any(|(org, _)| self.org_data.ip_in(ip, *org, self.asn.as_deref()))
     }
 
     /// Whether the domain (or a parent) on this side is whitelisted for this use.
@@ -375,7 +390,7 @@ mod tests {
             vec![
                 "whitelist.conf line 10: not an IP or CIDR range: 'nope'",
                 "whitelist.conf line 11: direction must be src, dst or both, not 'up'",
-                "whitelist.conf line 12: ignore type must be flows, alerts or both, not 'never'",
+                "whitelist.conf line 12: ignore type must be flows, alerts, both or blocking, not 'never'",
                 "whitelist.conf line 13: unknown organization 'amazon' (google, microsoft, apple, facebook, twitter)",
                 "whitelist.conf line 14: unknown IoC type 'cat' (ip, domain, organization, mac)",
                 "whitelist.conf line 15: expected type,value,direction,ignore",
@@ -387,6 +402,20 @@ mod tests {
         assert!(!w.ip(ip, Side::Src, Ignore::Alerts));
         // The commented-out entry is not active.
         assert!(!w.ip("1.1.1.1".parse().unwrap(), Side::Src, Ignore::Alerts));
+    }
+
+    #[test]
+    fn never_block_covers_every_entry_and_blocking_only_entries_drop_nothing() {
+        let (w, p) = wl("ip,10.0.0.1,src,blocking\nip,9.9.9.9,dst,alerts\nip,7.7.0.0/16,both,flows\norganization,google,both,alerts\n");
+        assert!(p.kept.is_empty());
+        for ip in ["10.0.0.1", "9.9.9.9", "7.7.1.2", "8.8.8.8"] {
+            assert!(w.never_block(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(!w.never_block("10.0.0.2".parse().unwrap()));
+        // A blocking-only entry is still analysed and alerted on.
+        let ip = "10.0.0.1".parse().unwrap();
+        assert!(!w.ip(ip, Side::Src, Ignore::Flows));
+        assert!(!w.ip(ip, Side::Src, Ignore::Alerts));
     }
 
     #[test]
