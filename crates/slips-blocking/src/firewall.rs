@@ -55,6 +55,29 @@ pub struct Tools {
     pub ip6tables: String,
     pub ipset: String,
     pub ip: String,
+    /// Runs every program through this command, e.g. `ip netns exec NAME` (tests).
+    pub prefix: Vec<String>,
+}
+
+impl Tools {
+    /// The programs run inside the network namespace `name`.
+    pub fn in_netns(name: &str) -> Tools {
+        Tools {
+            prefix: vec!["ip".into(), "netns".into(), "exec".into(), name.into()],
+            ..Tools::default()
+        }
+    }
+
+    fn command(&self, program: &str) -> Command {
+        match self.prefix.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(program);
+                c
+            }
+            None => Command::new(program),
+        }
+    }
 }
 
 impl Default for Tools {
@@ -65,15 +88,22 @@ impl Default for Tools {
             ip6tables: "ip6tables".into(),
             ipset: "ipset".into(),
             ip: "ip".into(),
+            prefix: Vec::new(),
         }
     }
 }
 
 /// Runs `program args`, with `stdin` fed when given; the error names the command and
 /// carries its stderr.
-pub(crate) fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<String, Error> {
+pub(crate) fn run(
+    tools: &Tools,
+    program: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Result<String, Error> {
     let command = || format!("{program} {}", args.join(" "));
-    let mut child = Command::new(program)
+    let mut child = tools
+        .command(program)
         .args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -109,8 +139,9 @@ pub(crate) fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<S
 }
 
 /// Whether `program --version` runs.
-pub(crate) fn available(program: &str) -> bool {
-    Command::new(program)
+pub(crate) fn available(tools: &Tools, program: &str) -> bool {
+    tools
+        .command(program)
         .arg("--version")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -121,13 +152,13 @@ pub(crate) fn available(program: &str) -> bool {
 
 /// nftables through its JSON interface (`nft -j -f -`).
 pub struct Nft {
-    program: String,
+    tools: Tools,
 }
 
 impl Nft {
     pub fn new(tools: &Tools) -> Nft {
         Nft {
-            program: tools.nft.clone(),
+            tools: tools.clone(),
         }
     }
 
@@ -142,10 +173,16 @@ impl Nft {
     fn send(&self, batch: Batch<'_>) -> Result<(), Error> {
         let doc = batch.to_nftables();
         let json = serde_json::to_string(&doc).map_err(|e| Error::Command {
-            command: format!("{} -j -f -", self.program),
+            command: format!("{} -j -f -", self.tools.nft),
             message: e.to_string(),
         })?;
-        run(&self.program, &["-j", "-f", "-"], Some(&json)).map(|_| ())
+        run(
+            &self.tools,
+            &self.tools.nft,
+            &["-j", "-f", "-"],
+            Some(&json),
+        )
+        .map(|_| ())
     }
 
     fn element(ip: IpAddr, timeout: Option<u32>) -> NfListObject<'static> {
@@ -298,11 +335,11 @@ impl Iptables {
         ]
     }
 
-    fn unhook(iptables: &str) {
+    fn unhook(tools: &Tools, iptables: &str) {
         for chain in ["INPUT", "OUTPUT", "FORWARD"] {
             // Every jump slips added (a crash between two runs could leave several).
-            while run(iptables, &["-w", "-C", chain, "-j", IPT_CHAIN], None).is_ok() {
-                if run(iptables, &["-w", "-D", chain, "-j", IPT_CHAIN], None).is_err() {
+            while run(tools, iptables, &["-w", "-C", chain, "-j", IPT_CHAIN], None).is_ok() {
+                if run(tools, iptables, &["-w", "-D", chain, "-j", IPT_CHAIN], None).is_err() {
                     break;
                 }
             }
@@ -320,6 +357,7 @@ impl Firewall for Iptables {
         for (iptables, set, family) in self.families() {
             // timeout 0: elements carry their own timeouts.
             run(
+                &self.tools,
                 &ipset,
                 &[
                     "-exist", "create", set, "hash:ip", "family", family, "timeout", "0",
@@ -327,13 +365,14 @@ impl Firewall for Iptables {
                 ],
                 None,
             )?;
-            run(&ipset, &["flush", set], None)?;
-            if run(iptables, &["-w", "-n", "-L", IPT_CHAIN], None).is_err() {
-                run(iptables, &["-w", "-N", IPT_CHAIN], None)?;
+            run(&self.tools, &ipset, &["flush", set], None)?;
+            if run(&self.tools, iptables, &["-w", "-n", "-L", IPT_CHAIN], None).is_err() {
+                run(&self.tools, iptables, &["-w", "-N", IPT_CHAIN], None)?;
             }
-            run(iptables, &["-w", "-F", IPT_CHAIN], None)?;
+            run(&self.tools, iptables, &["-w", "-F", IPT_CHAIN], None)?;
             for dir in ["src", "dst"] {
                 run(
+                    &self.tools,
                     iptables,
                     &[
                         "-w",
@@ -350,9 +389,14 @@ impl Firewall for Iptables {
                     None,
                 )?;
             }
-            Self::unhook(iptables);
+            Self::unhook(&self.tools, iptables);
             for chain in ["INPUT", "OUTPUT", "FORWARD"] {
-                run(iptables, &["-w", "-I", chain, "1", "-j", IPT_CHAIN], None)?;
+                run(
+                    &self.tools,
+                    iptables,
+                    &["-w", "-I", chain, "1", "-j", IPT_CHAIN],
+                    None,
+                )?;
             }
         }
         Ok(())
@@ -372,22 +416,28 @@ impl Firewall for Iptables {
             let set = if ip.is_ipv4() { IPSET4 } else { IPSET6 };
             script.push_str(&line.replacen("{}", set, 1));
         }
-        run(&self.tools.ipset, &["-exist", "restore"], Some(&script)).map(|_| ())
+        run(
+            &self.tools,
+            &self.tools.ipset,
+            &["-exist", "restore"],
+            Some(&script),
+        )
+        .map(|_| ())
     }
 
     fn teardown(&mut self) -> Result<(), Error> {
         let mut first_error = None;
         for (iptables, set, _) in self.families() {
-            Self::unhook(iptables);
-            if run(iptables, &["-w", "-n", "-L", IPT_CHAIN], None).is_ok() {
+            Self::unhook(&self.tools, iptables);
+            if run(&self.tools, iptables, &["-w", "-n", "-L", IPT_CHAIN], None).is_ok() {
                 for args in [["-w", "-F", IPT_CHAIN], ["-w", "-X", IPT_CHAIN]] {
-                    if let Err(e) = run(iptables, &args, None) {
+                    if let Err(e) = run(&self.tools, iptables, &args, None) {
                         first_error.get_or_insert(e);
                     }
                 }
             }
-            if run(&self.tools.ipset, &["-n", "list", set], None).is_ok() {
-                if let Err(e) = run(&self.tools.ipset, &["destroy", set], None) {
+            if run(&self.tools, &self.tools.ipset, &["-n", "list", set], None).is_ok() {
+                if let Err(e) = run(&self.tools, &self.tools.ipset, &["destroy", set], None) {
                     first_error.get_or_insert(e);
                 }
             }
@@ -402,8 +452,8 @@ pub fn choose(
     tools: &Tools,
 ) -> Result<Box<dyn Firewall>, Error> {
     use slips_config::BlockingBackend as B;
-    let nft_ok = || available(&tools.nft);
-    let ipt_ok = || available(&tools.iptables) && available(&tools.ipset);
+    let nft_ok = || available(tools, &tools.nft);
+    let ipt_ok = || available(tools, &tools.iptables) && available(tools, &tools.ipset);
     match choice {
         B::Nftables if nft_ok() => Ok(Box::new(Nft::new(tools))),
         B::Nftables => Err(Error::Missing("nft (package nftables)".into())),
@@ -423,7 +473,14 @@ pub fn choose(
 /// Returns what was found and removed.
 pub fn clear_all(tools: &Tools) -> Result<Vec<String>, Error> {
     let mut removed = Vec::new();
-    if available(&tools.nft) && run(&tools.nft, &["list", "table", "inet", NFT_TABLE], None).is_ok()
+    if available(tools, &tools.nft)
+        && run(
+            tools,
+            &tools.nft,
+            &["list", "table", "inet", NFT_TABLE],
+            None,
+        )
+        .is_ok()
     {
         Nft::new(tools).teardown()?;
         removed.push(format!("nftables table inet {NFT_TABLE}"));
@@ -431,11 +488,15 @@ pub fn clear_all(tools: &Tools) -> Result<Vec<String>, Error> {
     let ipt = Iptables::new(tools);
     let mut found = false;
     for (iptables, set, _) in ipt.families() {
-        if available(iptables) && run(iptables, &["-w", "-n", "-L", IPT_CHAIN], None).is_ok() {
+        if available(tools, iptables)
+            && run(tools, iptables, &["-w", "-n", "-L", IPT_CHAIN], None).is_ok()
+        {
             found = true;
             removed.push(format!("{iptables} chain {IPT_CHAIN}"));
         }
-        if available(&tools.ipset) && run(&tools.ipset, &["-n", "list", set], None).is_ok() {
+        if available(tools, &tools.ipset)
+            && run(tools, &tools.ipset, &["-n", "list", set], None).is_ok()
+        {
             found = true;
             removed.push(format!("ipset {set}"));
         }

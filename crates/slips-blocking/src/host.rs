@@ -46,14 +46,19 @@ impl HostAddresses {
     /// learn the host's addresses is an error: blocking blind could cut the host off.
     pub fn discover(tools: &Tools) -> Result<HostAddresses, Error> {
         let mut h = HostAddresses::default();
-        let addrs = run(&tools.ip, &["-j", "addr", "show"], None)?;
+        let addrs = run(tools, &tools.ip, &["-j", "addr", "show"], None)?;
         h.own = parse_addrs(&addrs).map_err(|e| Error::Command {
             command: format!("{} -j addr show", tools.ip),
             message: e,
         })?;
         for family in ["-4", "-6"] {
             // A host without an IPv6 default route answers with an empty list.
-            let routes = run(&tools.ip, &["-j", family, "route", "show", "default"], None)?;
+            let routes = run(
+                tools,
+                &tools.ip,
+                &["-j", family, "route", "show", "default"],
+                None,
+            )?;
             h.gateways
                 .extend(parse_gateways(&routes).map_err(|e| Error::Command {
                     command: format!("{} -j {family} route show default", tools.ip),

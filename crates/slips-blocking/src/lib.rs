@@ -783,8 +783,9 @@ pub fn unblock_now(
     tools: &Tools,
 ) -> Result<Vec<String>, Error> {
     let mut done = Vec::new();
-    if firewall::available(&tools.nft)
+    if firewall::available(tools, &tools.nft)
         && firewall::run(
+            tools,
             &tools.nft,
             &["list", "table", "inet", firewall::NFT_TABLE],
             None,
@@ -802,8 +803,8 @@ pub fn unblock_now(
     } else {
         firewall::IPSET6
     };
-    if firewall::available(&tools.ipset)
-        && firewall::run(&tools.ipset, &["-n", "list", set], None).is_ok()
+    if firewall::available(tools, &tools.ipset)
+        && firewall::run(tools, &tools.ipset, &["-n", "list", set], None).is_ok()
     {
         firewall::Iptables::new(tools).apply(&[Change::Remove { ip }])?;
         done.push(format!("removed {ip} from ipset {set}"));
