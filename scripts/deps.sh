@@ -2,7 +2,8 @@
 # Installs the system packages slips needs to build and test (idempotent: only what is
 # missing). Build: a C compiler and libpcap-dev (live capture, -i). Tests: nfdump and argus
 # (flow-source tests), ieee-data (MAC vendors), tshark and suricata (packet-engine
-# cross-checks), iproute2 and curl (live capture test in a network namespace).
+# cross-checks), iproute2 and curl (live capture test in a network namespace); nftables,
+# iptables, ipset, nmap, ping and python3 (blocking tests inside network namespaces).
 set -euo pipefail
 
 need_apt=()
@@ -16,6 +17,12 @@ if [ "${1:-}" = "--test" ]; then
     command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
     command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
     command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+    command -v nft >/dev/null 2>&1 || need_apt+=(nftables)
+    command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
+    command -v ipset >/dev/null 2>&1 || need_apt+=(ipset)
+    command -v nmap >/dev/null 2>&1 || need_apt+=(nmap)
+    command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+    command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 fi
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"

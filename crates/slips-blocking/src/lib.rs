@@ -265,6 +265,22 @@ pub struct Blocker {
     log_path: Option<PathBuf>,
     state_dir: Option<PathBuf>,
     counts: Counts,
+    /// `shutdown` ran.
+    shut: bool,
+}
+
+impl Drop for Blocker {
+    /// A run that ends without `shutdown` (an error, a panic) still removes its rules.
+    fn drop(&mut self) {
+        if self.shut || self.keep_on_exit {
+            return;
+        }
+        if let Some(fw) = &mut self.firewall {
+            if let Err(e) = fw.teardown() {
+                tracing::error!("blocking: cannot remove slips' firewall rules: {e}");
+            }
+        }
+    }
 }
 
 /// Most remembered past offenders (the oldest entries by address go first).
@@ -357,6 +373,7 @@ impl Blocker {
             log_path,
             state_dir,
             counts: Counts::default(),
+            shut: false,
         };
         if let Some(why) = b.dry_run {
             b.note(&format!("dry run ({why})"));
@@ -731,6 +748,7 @@ impl Blocker {
     /// At exit: with `keep_on_exit` the blocks stay and are saved for the next start;
     /// otherwise everything slips put in the firewall is removed.
     pub fn shutdown(&mut self, now: f64) -> Result<Vec<Decision>, Error> {
+        self.shut = true;
         let ips: Vec<IpAddr> = self.blocked.keys().copied().collect();
         let mut out = Vec::with_capacity(ips.len());
         if self.keep_on_exit && self.firewall.is_some() {

@@ -235,6 +235,10 @@ mod tests {
             text.lines().nth(1).unwrap(),
             "2018-09-27T22:59:59.500000+00:00: Src IP 192.168.2.12              . Is blocked given enough evidence on timewindow 1. Accumulated threat level: 15.20."
         );
-        assert!(text.lines().nth(2).unwrap().contains(". Generated an alert given"));
+        assert!(text
+            .lines()
+            .nth(2)
+            .unwrap()
+            .contains(". Generated an alert given"));
     }
 }

@@ -46,13 +46,22 @@ pub fn window_file_name(tw: &TimeWindow) -> String {
 #[derive(Clone, Debug)]
 pub struct ProfileFiles {
     out_dir: PathBuf,
+    /// Whether blocking runs: only then does an alert request a block.
+    blocking: bool,
 }
 
 impl ProfileFiles {
     pub fn new(out_dir: &Path) -> Self {
         ProfileFiles {
             out_dir: out_dir.to_path_buf(),
+            blocking: false,
         }
+    }
+
+    /// With blocking on, alerted windows say a block was requested.
+    pub fn with_blocking(mut self, on: bool) -> Self {
+        self.blocking = on;
+        self
     }
 
     /// Writes the file of a closed profile-window once (a plain write: nobody reads a closed
@@ -61,7 +70,7 @@ impl ProfileFiles {
     pub fn write_closed_window(&self, w: &WindowSummary) -> Result<PathBuf> {
         let dir = profile_dir(&self.out_dir, w.profile);
         let path = dir.join(window_file_name(&w.window));
-        let text = render_window(w);
+        let text = render_window(w, self.blocking);
         let mut f = create(&self.out_dir, &path)?;
         f.write_all(text.as_bytes())
             .map_err(OutputError::io("write", &path))?;
@@ -72,7 +81,11 @@ impl ProfileFiles {
     /// path.
     pub fn write_window(&self, w: &WindowSummary) -> Result<PathBuf> {
         let path = profile_dir(&self.out_dir, w.profile).join(window_file_name(&w.window));
-        write_atomic(&self.out_dir, &path, render_window(w).as_bytes())?;
+        write_atomic(
+            &self.out_dir,
+            &path,
+            render_window(w, self.blocking).as_bytes(),
+        )?;
         tracing::trace!(path = %path.display(), "window file written");
         Ok(path)
     }
@@ -86,13 +99,19 @@ impl ProfileFiles {
     }
 
     /// (Re)writes `<out>/Blocked.txt` from every alerted (profile, window number); duplicates
-    /// are removed and the lines sorted by IP then window.
-    pub fn write_blocked<I>(&self, alerted: I) -> Result<PathBuf>
+    /// are removed and the lines sorted by IP then window. `blocked` says, with blocking
+    /// on, whether each alert's attacker was blocked.
+    pub fn write_blocked<I>(
+        &self,
+        alerted: I,
+        blocked: &BTreeMap<(IpAddr, i64), bool>,
+    ) -> Result<PathBuf>
     where
         I: IntoIterator<Item = (IpAddr, i64)>,
     {
         let path = self.out_dir.join(BLOCKED);
-        write_atomic(&self.out_dir, &path, render_blocked(alerted).as_bytes())?;
+        let text = render_blocked(alerted, self.blocking.then_some(blocked));
+        write_atomic(&self.out_dir, &path, text.as_bytes())?;
         Ok(path)
     }
 }
@@ -200,7 +219,7 @@ fn push_ports(out: &mut String, client: bool, rows: &[PortRow]) {
 }
 
 /// The text of one time-window file.
-pub fn render_window(w: &WindowSummary) -> String {
+pub fn render_window(w: &WindowSummary, blocking: bool) -> String {
     let mut out = String::with_capacity(1024);
     let _ = writeln!(out, "Profile: {}", w.profile);
     let _ = writeln!(
@@ -237,10 +256,13 @@ pub fn render_window(w: &WindowSummary) -> String {
             ev.confidence, ev.threat_level, ev.evidence_type
         );
     }
+    // Slips' line, true only when a block was really asked for (blocking on).
+    let yes_no = |b: bool| if b { "True" } else { "False" };
+    let _ = writeln!(out, "Alerted in this time window: {}", yes_no(w.alerted));
     let _ = writeln!(
         out,
         "Was requested to block in this time window: {}",
-        if w.alerted { "True" } else { "False" }
+        yes_no(w.alerted && blocking)
     );
     out
 }
@@ -299,17 +321,28 @@ pub fn render_profile(ip: IpAddr, p: &ProfileSummary) -> String {
     out
 }
 
-/// The text of `Blocked.txt`.
-pub fn render_blocked<I>(alerted: I) -> String
+/// The text of `Blocked.txt`: the alerted profile-windows, and with blocking on
+/// (`blocked` given) whether each was blocked. Without blocking it says nothing was.
+pub fn render_blocked<I>(alerted: I, blocked: Option<&BTreeMap<(IpAddr, i64), bool>>) -> String
 where
     I: IntoIterator<Item = (IpAddr, i64)>,
 {
     let mut rows: Vec<(IpAddr, i64)> = alerted.into_iter().collect();
     rows.sort_unstable();
     rows.dedup();
-    let mut out = String::from("Detections:\n");
+    let mut out = String::from(match blocked {
+        None => "# Blocking is off (--blocking): these profiles raised alerts, none was blocked.\n",
+        Some(_) => "# Blocking is on: the profiles that raised alerts and what was done (details in blocking.log).\n",
+    });
+    out.push_str("Detections:\n");
     for (ip, n) in rows {
-        let _ = writeln!(out, "\t{ip}: timewindow{n}");
+        let _ = write!(out, "\t{ip}: timewindow{n}");
+        match blocked.map(|b| b.get(&(ip, n)).copied()) {
+            None => {}
+            Some(Some(true)) => out.push_str(" blocked"),
+            Some(_) => out.push_str(" not blocked"),
+        }
+        out.push('\n');
     }
     out
 }
@@ -321,6 +354,8 @@ where
 pub struct ProfilesSink {
     files: ProfileFiles,
     timeline: crate::Timeline,
+    /// With blocking on: whether the attacker of each alerted profile-window was blocked.
+    blocked: BTreeMap<(IpAddr, i64), bool>,
 }
 
 impl ProfilesSink {
@@ -328,7 +363,14 @@ impl ProfilesSink {
         ProfilesSink {
             files: ProfileFiles::new(out_dir),
             timeline: crate::Timeline::new(),
+            blocked: BTreeMap::new(),
         }
+    }
+
+    /// Blocking runs: window files and Blocked.txt say what was requested and done.
+    pub fn with_blocking(mut self, on: bool) -> Self {
+        self.files = self.files.with_blocking(on);
+        self
     }
 }
 
@@ -339,6 +381,21 @@ impl crate::sink::Sink for ProfilesSink {
     fn record(&mut self, flow: &slips_core::Flow, profile: Option<IpAddr>) -> Result<()> {
         if let Some(ip) = profile {
             self.timeline.observe(ip, &flow.record);
+        }
+        Ok(())
+    }
+    fn alert(
+        &mut self,
+        alert: &slips_core::Alert,
+        _evidence: &[slips_core::Evidence],
+        _now: &crate::sink::Now<'_>,
+    ) -> Result<()> {
+        if let Some(b) = alert.blocked {
+            let slot = self
+                .blocked
+                .entry((alert.profile, alert.timewindow.number))
+                .or_insert(false);
+            *slot |= b;
         }
         Ok(())
     }
@@ -356,7 +413,8 @@ impl crate::sink::Sink for ProfilesSink {
         for p in profiles {
             self.files.write_profile(p)?;
         }
-        self.files.write_blocked(blocked_entries(profiles))?;
+        self.files
+            .write_blocked(blocked_entries(profiles), &self.blocked)?;
         self.timeline.write_all(&self.files.out_dir)?;
         Ok(())
     }
@@ -457,7 +515,8 @@ As a server, Dst Ports others connected to with TCP Established flows:
 Evidence of detections in this TW:
 \tEvidence Description: Horizontal port scan to port 81/tcp. From 192.168.2.12 to 15 unique destination IPs. Confidence: 1. Threat Level: high. (Evidence type HORIZONTAL_PORT_SCAN)
 \tEvidence Description: Connection from a blacklisted IP (second line) Confidence: 0.6. Threat Level: medium. (Evidence type THREAT_INTELLIGENCE_FROM_BLACKLISTED_IP)
-Was requested to block in this time window: True
+Alerted in this time window: True
+Was requested to block in this time window: False
 ";
 
     #[test]
@@ -467,7 +526,7 @@ Was requested to block in this time window: True
         let w = summary();
         let closed = files.write_closed_window(&w).unwrap();
         let text = std::fs::read_to_string(&closed).unwrap();
-        assert_eq!(text, render_window(&w));
+        assert_eq!(text, render_window(&w, false));
         let again = files.write_window(&w).unwrap();
         assert_eq!(again, closed);
         assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
@@ -512,9 +571,14 @@ DstIP:
 OutTuples:
 
 Evidence of detections in this TW:
+Alerted in this time window: False
 Was requested to block in this time window: False
 "
         );
+        // With blocking on, an alert is a request to block.
+        let blocking = ProfileFiles::new(dir.path()).with_blocking(true);
+        let text = std::fs::read_to_string(blocking.write_window(&summary()).unwrap()).unwrap();
+        assert!(text.ends_with("Alerted in this time window: True\nWas requested to block in this time window: True\n"), "{text}");
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -593,13 +657,32 @@ Max threat level: high
                 ..Default::default()
             },
         ];
-        let path = files.write_blocked(blocked_entries(&profiles)).unwrap();
+        let none = BTreeMap::new();
+        let path = files
+            .write_blocked(blocked_entries(&profiles), &none)
+            .unwrap();
         assert_eq!(path, dir.path().join("Blocked.txt"));
+        let off =
+            "# Blocking is off (--blocking): these profiles raised alerts, none was blocked.\n";
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            "Detections:\n\t10.0.0.9: timewindow1\n\t10.0.0.9: timewindow3\n\t10.0.0.10: timewindow2\n"
+            format!("{off}Detections:\n\t10.0.0.9: timewindow1\n\t10.0.0.9: timewindow3\n\t10.0.0.10: timewindow2\n")
         );
-        files.write_blocked([]).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "Detections:\n");
+        files.write_blocked([], &none).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{off}Detections:\n")
+        );
+
+        // Blocking on: what was done per alerted window.
+        let files = files.with_blocking(true);
+        let done = BTreeMap::from([((ip("10.0.0.9"), 1), true), ((ip("10.0.0.10"), 2), false)]);
+        files
+            .write_blocked(blocked_entries(&profiles), &done)
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "# Blocking is on: the profiles that raised alerts and what was done (details in blocking.log).\nDetections:\n\t10.0.0.9: timewindow1 blocked\n\t10.0.0.9: timewindow3 not blocked\n\t10.0.0.10: timewindow2 not blocked\n"
+        );
     }
 }

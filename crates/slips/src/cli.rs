@@ -18,6 +18,10 @@ Examples:
   slips -f capture.pcap                   packets, read natively (no Zeek needed)
   sudo slips -i eth0 -F 'tcp or udp'      live capture with a BPF filter, until Ctrl-C
   slips -f logs/ -m models/ -p            Markov-chain models; print tuples, matches marked
+  sudo slips -i eth0 --blocking           block every attacker that raises an alert (IPS)
+  slips -f capture.pcap --blocking        offline: blocking decisions recorded, firewall untouched
+  sudo slips --clearblocking              remove everything slips put in the firewall (also -cb)
+  sudo slips unblock 192.0.2.7            let a blocked IP go now
   slips evaluate -f labeled.binetflow     precision/recall of the alerts against the labels
   slips models import-stf *.stfm -o models/
   slips --list-detectors                  every detector, its evidence and config keys";
@@ -57,6 +61,15 @@ pub enum Command {
     /// The machine-learning flow classifier.
     #[command(subcommand)]
     Ml(MlCommand),
+    /// Let a blocked IP go now: removes it from slips' firewall sets and tells a running
+    /// slips to forget the block (needs CAP_NET_ADMIN).
+    Unblock {
+        /// The IP address (IPv4 or IPv6).
+        ip: std::net::IpAddr,
+        /// Configuration file (for `blocking.state_dir`).
+        #[arg(short = 'c', long = "config", value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -242,6 +255,16 @@ pub struct Analyse {
     /// `parameters.export_strato_letters`).
     #[arg(long = "export-letters")]
     pub export_letters: bool,
+
+    /// Prevention: block the attacker of every alert in the kernel firewall, both ways
+    /// (nftables, else iptables with ipset; `blocking:` in the config). Live inputs need
+    /// CAP_NET_ADMIN; offline inputs (-f) only record the decisions in blocking.log.
+    #[arg(long = "blocking")]
+    pub blocking: bool,
+
+    /// Remove every table, chain and set slips put in the firewall, then exit (also -cb).
+    #[arg(long = "clearblocking")]
+    pub clear_blocking: bool,
 
     /// Print every detector, the evidence types it emits and its config keys, then exit.
     #[arg(long = "list-detectors")]

@@ -1,6 +1,7 @@
 //! The `slips` command. The work happens in the library crates; this binary parses the
 //! command line, wires the input, engine and output together and reports.
 
+mod blocking;
 mod cli;
 mod follow;
 mod input;
@@ -12,7 +13,15 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    // Slips spells --clearblocking `-cb`; clap would read it as -c b.
+    let args = std::env::args_os().map(|a| {
+        if a == "-cb" {
+            "--clearblocking".into()
+        } else {
+            a
+        }
+    });
+    let cli = cli::Cli::parse_from(args);
     match run::main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -139,9 +139,11 @@ impl Sink for EvaluationSink {
 }
 
 /// Hands the engine's events to the sinks, evidence enriched first.
+/// Blocking acts on alerts before the sinks see them, so that they say what was done.
 fn dispatch(
     events: impl Iterator<Item = Event>,
     enricher: &Enricher,
+    prevention: &mut Option<crate::blocking::Prevention>,
     sinks: &mut Sinks,
     now: &Now<'_>,
 ) -> Result<()> {
@@ -149,9 +151,20 @@ fn dispatch(
         match ev {
             Event::Evidence(mut e) => {
                 enricher.annotate(&mut e);
+                if let Some(p) = prevention.as_mut() {
+                    p.evidence(&e);
+                }
                 sinks.evidence(&e, now)?;
             }
-            Event::Alert { alert, evidence } => sinks.alert(&alert, &evidence, now)?,
+            Event::Alert {
+                mut alert,
+                evidence,
+            } => {
+                if let Some(p) = prevention.as_mut() {
+                    p.alert(&mut alert, &evidence, now.event_time);
+                }
+                sinks.alert(&alert, &evidence, now)?
+            }
             Event::WindowClosed(w) => sinks.window_closed(&w)?,
         }
     }
@@ -165,7 +178,9 @@ pub fn main(cli: Cli) -> Result<()> {
             print!("{}", slips_detectors::catalogue_markdown());
             Ok(())
         }
+        None if cli.analyse.clear_blocking => crate::blocking::clear(),
         None => run(cli.analyse, false),
+        Some(Command::Unblock { ip, config }) => crate::blocking::unblock(ip, config.as_ref()),
         Some(Command::Evaluate(a)) => run(a, true),
         Some(Command::Models(ModelsCommand::ImportStf { files, output })) => {
             let (ok, failed) = slips_models::cli_support::import_stf_files(&files, &output)
@@ -261,6 +276,11 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         .ok_or_else(|| UsageError("no input given: use -f PATH or -g DIR (see --help)".into()))?;
     let (cfg, config_warnings) = load_config(&cli)?;
     let kind = input::detect(&spec)?;
+    let block_mode = cli.blocking.then(|| crate::blocking::mode(kind));
+    if let Some(m) = block_mode {
+        // Missing privilege or firewall fails here, before anything is written.
+        crate::blocking::preflight(&cfg, m)?;
+    }
     let stdin = input::open_stdin(kind)?;
     let input_path = match kind {
         InputKind::Stdin(_) => PathBuf::from("stdin"),
@@ -406,13 +426,25 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     }
     info!("detectors: {}", engine.detector_names().join(", "));
 
-    // The pipeline: transforms (anonymisation) → engine → enrichment → sinks.
+    let mut prevention = match block_mode {
+        Some(m) => Some(crate::blocking::Prevention::open(
+            &cfg,
+            m,
+            &out,
+            intel.whitelist().cloned(),
+        )?),
+        None => None,
+    };
+
+    // The pipeline: transforms (anonymisation) → engine → enrichment → blocking → sinks.
     let mut enricher = Enricher::new(Arc::clone(intel.knowledge()));
     let mut sinks = Sinks::default();
     sinks.push(Box::new(AlertsLog::create(&out)?));
     sinks.push(Box::new(AlertsJson::create(&out, VERSION)?));
     if cli.log_files {
-        sinks.push(Box::new(ProfilesSink::new(&out)));
+        sinks.push(Box::new(
+            ProfilesSink::new(&out).with_blocking(cli.blocking),
+        ));
     }
     sinks.push(Box::new(TerminalSink::new(
         std::io::stdout(),
@@ -505,7 +537,16 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             create_time: &create_time,
             event_time,
         };
-        dispatch(engine.drain_events(), &enricher, &mut sinks, &now)?;
+        dispatch(
+            engine.drain_events(),
+            &enricher,
+            &mut prevention,
+            &mut sinks,
+            &now,
+        )?;
+        if let Some(p) = prevention.as_mut() {
+            p.tick(event_time);
+        }
         if live {
             // Evidence shows up in alerts.log as it is found.
             if batch_len > 0 {
@@ -538,7 +579,16 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         create_time: &create_time,
         event_time,
     };
-    dispatch(engine.drain_events(), &enricher, &mut sinks, &now)?;
+    dispatch(
+        engine.drain_events(),
+        &enricher,
+        &mut prevention,
+        &mut sinks,
+        &now,
+    )?;
+    if let Some(p) = prevention.as_mut() {
+        p.finish(event_time)?;
+    }
     sinks.flush()?;
     bar.finish_and_clear();
     let report = if interrupted && !reader.is_finished() {

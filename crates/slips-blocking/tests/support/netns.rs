@@ -1,5 +1,7 @@
 //! Network namespaces for tests: tests block inside namespaces they create, never in the
-//! host's own firewall. Shared by the tests of slips-blocking and of the binary (`#[path]`).
+//! host's own firewall. Shared by the tests of slips-blocking and of the binary (`#[path]`),
+//! each of which uses a part of it.
+#![allow(dead_code)]
 
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
