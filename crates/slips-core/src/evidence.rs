@@ -351,6 +351,24 @@ pub struct Alert {
 /// Alert confidence: 0.5 when the window score just reaches the threshold, growing to 1 at
 /// twice the threshold. (Slips' `(acc − 4.8) / (26 − 4.8)` is tied to its per-minute threshold
 /// and one-hour windows.)
+/// What prevention did, for the sinks (blocking.log is written by the blocker itself; the
+/// database and exports get these).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlockingEvent {
+    /// Seconds since the epoch (wall clock live, event time offline).
+    pub time: f64,
+    pub ip: IpAddr,
+    /// `block`, `extend`, `unblock`, `refuse`, `restore` or `keep`.
+    pub action: Str,
+    /// Why (the refusal or the unblock cause), when there is one.
+    pub detail: Option<String>,
+    pub alert_id: Option<Str>,
+    pub until: Option<f64>,
+    pub offences: u32,
+    pub dry_run: bool,
+    pub error: Option<String>,
+}
+
 pub fn alert_confidence(score: f64, threshold: f64) -> f64 {
     if threshold <= 0.0 || !threshold.is_finite() {
         return 1.0;

@@ -21,7 +21,7 @@ pub use detector::{
     RecordKind, RecordKinds,
 };
 pub use evidence::{
-    Alert, Evidence, EvidenceType, Ioc, IocKind, IpNote, Method, Side, ThreatLevel,
+    Alert, BlockingEvent, Evidence, EvidenceType, Ioc, IocKind, IpNote, Method, Side, ThreatLevel,
 };
 pub use flow::{
     Arp, ArpOp, Conn, Dhcp, Dns, Endpoints, Files, Flow, Ftp, GroundTruth, Http, Intel, Login,

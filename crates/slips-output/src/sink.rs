@@ -9,7 +9,7 @@
 
 use crate::error::Result;
 use slips_core::summary::{ProfileSummary, WindowSummary};
-use slips_core::{Alert, Evidence, Flow, Timestamp};
+use slips_core::{Alert, BlockingEvent, Evidence, Flow, Timestamp};
 use std::net::IpAddr;
 
 /// When an event is handed to the sinks.
@@ -41,6 +41,11 @@ pub trait Sink {
 
     /// An alert and the evidence that caused it.
     fn alert(&mut self, _alert: &Alert, _evidence: &[Evidence], _now: &Now<'_>) -> Result<()> {
+        Ok(())
+    }
+
+    /// A blocking decision (with `--blocking`).
+    fn blocking(&mut self, _event: &BlockingEvent) -> Result<()> {
         Ok(())
     }
 
@@ -104,6 +109,10 @@ impl Sinks {
 
     pub fn window_closed(&mut self, w: &WindowSummary) -> Result<()> {
         self.sinks.iter_mut().try_for_each(|s| s.window_closed(w))
+    }
+
+    pub fn blocking(&mut self, e: &BlockingEvent) -> Result<()> {
+        self.sinks.iter_mut().try_for_each(|s| s.blocking(e))
     }
 
     pub fn wants_open_windows(&self) -> bool {

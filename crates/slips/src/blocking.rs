@@ -3,12 +3,57 @@
 
 use crate::input::InputKind;
 use anyhow::{Context, Result};
-use slips_blocking::{Blocker, Decision, Mode, Tools};
+use slips_blocking::{Action, Blocker, Decision, Mode, Tools, UnblockCause};
 use slips_config::Config;
-use slips_core::{Alert, Evidence, Timestamp};
+use slips_core::{Alert, BlockingEvent, Evidence, Timestamp};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use tracing::info;
+
+/// A decision as the sinks see it; `None` for "already blocked" (nothing changed).
+fn event(d: &Decision) -> Option<BlockingEvent> {
+    let (action, detail) = match &d.action {
+        Action::Block => ("block", None),
+        Action::Extend => ("extend", None),
+        Action::AlreadyBlocked => return None,
+        Action::Unblock(c) => (
+            "unblock",
+            Some(match c {
+                UnblockCause::Expired => "expired",
+                UnblockCause::Manual => "manual",
+                UnblockCause::Exit => "exit",
+            }),
+        ),
+        Action::Refuse(r) => {
+            return Some(BlockingEvent {
+                action: "refuse".into(),
+                detail: Some(r.to_string()),
+                ..base(d)
+            })
+        }
+        Action::Restore => ("restore", None),
+        Action::Keep => ("keep", None),
+    };
+    Some(BlockingEvent {
+        action: action.into(),
+        detail: detail.map(str::to_string),
+        ..base(d)
+    })
+}
+
+fn base(d: &Decision) -> BlockingEvent {
+    BlockingEvent {
+        time: d.time,
+        ip: d.ip,
+        action: "".into(),
+        detail: None,
+        alert_id: (!d.alert_id.is_empty()).then(|| d.alert_id.as_str().into()),
+        until: d.until,
+        offences: d.offences,
+        dry_run: d.dry_run,
+        error: d.error.clone(),
+    }
+}
 
 /// Blocking during one analysis.
 pub struct Prevention {
@@ -39,13 +84,14 @@ fn wall_secs() -> f64 {
 }
 
 impl Prevention {
-    /// Sets the firewall up, writes `blocking.log` in `out` and re-applies kept blocks.
+    /// Sets the firewall up, writes `blocking.log` in `out` and re-applies kept blocks
+    /// (returned for the sinks).
     pub fn open(
         cfg: &Config,
         mode: Mode,
         out: &Path,
         whitelist: Option<std::sync::Arc<slips_intel::Whitelist>>,
-    ) -> Result<Prevention> {
+    ) -> Result<(Prevention, Vec<BlockingEvent>)> {
         let mut blocker = Blocker::open(
             &cfg.blocking,
             cfg.window_width(),
@@ -80,7 +126,7 @@ impl Prevention {
                 restored.len()
             );
         }
-        Ok(p)
+        Ok((p, restored.iter().filter_map(event).collect()))
     }
 
     /// The time blocking runs on: the wall clock for live traffic (the blocks are real),
@@ -97,7 +143,12 @@ impl Prevention {
     }
 
     /// Blocks the alert's profile and records on the alert whether it is blocked.
-    pub fn alert(&mut self, alert: &mut Alert, evidence: &[Evidence], event_time: Timestamp) {
+    pub fn alert(
+        &mut self,
+        alert: &mut Alert,
+        evidence: &[Evidence],
+        event_time: Timestamp,
+    ) -> Option<BlockingEvent> {
         let mut types: Vec<&str> = evidence.iter().map(|e| e.evidence_type.as_str()).collect();
         types.sort_unstable();
         types.dedup();
@@ -112,18 +163,20 @@ impl Prevention {
             self.blocker
                 .alert(alert.profile, &alert.id, &reason, self.now(event_time));
         alert.blocked = Some(d.blocked() && !d.dry_run);
+        event(&d)
     }
 
     /// Ends or extends blocks whose time is over.
-    pub fn tick(&mut self, event_time: Timestamp) {
-        self.blocker.tick(self.now(event_time));
+    pub fn tick(&mut self, event_time: Timestamp) -> Vec<BlockingEvent> {
+        let d = self.blocker.tick(self.now(event_time));
+        d.iter().filter_map(event).collect()
     }
 
     /// Removes (or keeps) the blocks and reports what blocking did.
-    pub fn finish(&mut self, event_time: Timestamp) -> Result<()> {
+    pub fn finish(&mut self, event_time: Timestamp) -> Result<Vec<BlockingEvent>> {
         let now = self.now(event_time);
-        self.blocker.tick(now);
-        self.blocker.shutdown(now).context("blocking at exit")?;
+        let mut done = self.blocker.tick(now);
+        done.extend(self.blocker.shutdown(now).context("blocking at exit")?);
         let c = self.blocker.counts();
         let what = if self.blocker.dry_run().is_some() {
             "would have blocked"
@@ -137,7 +190,7 @@ impl Prevention {
         );
         println!("{line}");
         info!("{line}");
-        Ok(())
+        Ok(done.iter().filter_map(event).collect())
     }
 }
 

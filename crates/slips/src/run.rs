@@ -160,10 +160,13 @@ fn dispatch(
                 mut alert,
                 evidence,
             } => {
-                if let Some(p) = prevention.as_mut() {
-                    p.alert(&mut alert, &evidence, now.event_time);
+                let action = prevention
+                    .as_mut()
+                    .and_then(|p| p.alert(&mut alert, &evidence, now.event_time));
+                sinks.alert(&alert, &evidence, now)?;
+                if let Some(a) = action {
+                    sinks.blocking(&a)?;
                 }
-                sinks.alert(&alert, &evidence, now)?
             }
             Event::WindowClosed(w) => sinks.window_closed(&w)?,
         }
@@ -426,14 +429,13 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     }
     info!("detectors: {}", engine.detector_names().join(", "));
 
-    let mut prevention = match block_mode {
-        Some(m) => Some(crate::blocking::Prevention::open(
-            &cfg,
-            m,
-            &out,
-            intel.whitelist().cloned(),
-        )?),
-        None => None,
+    let (mut prevention, restored) = match block_mode {
+        Some(m) => {
+            let (p, restored) =
+                crate::blocking::Prevention::open(&cfg, m, &out, intel.whitelist().cloned())?;
+            (Some(p), restored)
+        }
+        None => (None, Vec::new()),
     };
 
     // The pipeline: transforms (anonymisation) → engine → enrichment → blocking → sinks.
@@ -466,6 +468,9 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         }));
     }
     info!("sinks: {}", sinks.names().join(", "));
+    for r in &restored {
+        sinks.blocking(r)?;
+    }
     let mut anonymizer = cli
         .anonymize
         .then(slips_models::cli_support::Anonymizer::default);
@@ -545,7 +550,9 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             &now,
         )?;
         if let Some(p) = prevention.as_mut() {
-            p.tick(event_time);
+            for a in p.tick(event_time) {
+                sinks.blocking(&a)?;
+            }
         }
         if live {
             // Evidence shows up in alerts.log as it is found.
@@ -587,7 +594,9 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         &now,
     )?;
     if let Some(p) = prevention.as_mut() {
-        p.finish(event_time)?;
+        for a in p.finish(event_time)? {
+            sinks.blocking(&a)?;
+        }
     }
     sinks.flush()?;
     bar.finish_and_clear();
