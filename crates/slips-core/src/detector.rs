@@ -40,6 +40,30 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    /// The lowercase name, as in the serialised records (`conn`, `dns`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Conn => "conn",
+            RecordKind::Dns => "dns",
+            RecordKind::Http => "http",
+            RecordKind::Ssl => "ssl",
+            RecordKind::Ssh => "ssh",
+            RecordKind::Dhcp => "dhcp",
+            RecordKind::Smtp => "smtp",
+            RecordKind::Notice => "notice",
+            RecordKind::Files => "files",
+            RecordKind::Software => "software",
+            RecordKind::Weird => "weird",
+            RecordKind::Tunnel => "tunnel",
+            RecordKind::Arp => "arp",
+            RecordKind::X509 => "x509",
+            RecordKind::Ftp => "ftp",
+            RecordKind::Login => "login",
+            RecordKind::Signature => "signature",
+            RecordKind::Intel => "intel",
+        }
+    }
+
     pub const ALL: [RecordKind; 18] = [
         RecordKind::Conn,
         RecordKind::Dns,

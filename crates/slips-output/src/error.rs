@@ -37,6 +37,12 @@ pub enum OutputError {
     /// A profile summary without its IP cannot be placed in the profiles folder.
     #[error("profile summary has no IP")]
     MissingProfileIp,
+    /// A sink outside this crate (the database, exports) failed.
+    #[error("{sink}: {message}")]
+    Sink {
+        sink: &'static str,
+        message: String,
+    },
 }
 
 impl OutputError {
