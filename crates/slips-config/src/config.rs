@@ -47,6 +47,27 @@ pub struct Config {
     /// `blocking:` prevention in the kernel firewall (slips' own section; Slips keeps a
     /// few of these as command-line flags).
     pub blocking: Blocking,
+    /// `database:` the analysis database `slips.sqlite` (slips' own section).
+    pub database: Database,
+}
+
+/// `database:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Database {
+    /// `enabled`: write `<output>/slips.sqlite` (default true; `--no-db` turns it off).
+    pub enabled: bool,
+    /// `store_flows`: keep every record too, not only profiles, windows, tuples, evidence,
+    /// alerts and blocking (default true).
+    pub store_flows: bool,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            enabled: true,
+            store_flows: true,
+        }
+    }
 }
 
 /// `output:` section.
@@ -784,6 +805,11 @@ impl Config {
                 },
             ),
             ("blocking.dry_run", self.blocking.dry_run.to_string()),
+            ("database.enabled", self.database.enabled.to_string()),
+            (
+                "database.store_flows",
+                self.database.store_flows.to_string(),
+            ),
             (
                 "blocking.keep_on_exit",
                 self.blocking.keep_on_exit.to_string(),

@@ -539,6 +539,13 @@ static BLOCKING: &[KeyDef] = &[
     }),
 ];
 
+static DATABASE: &[KeyDef] = &[
+    k("enabled", |c, f| set(&mut c.database.enabled, f.bool())),
+    k("store_flows", |c, f| {
+        set(&mut c.database.store_flows, f.bool())
+    }),
+];
+
 /// Every known section, in the order of Slips' file, then ours.
 static SECTIONS: &[SectionDef] = &[
     SectionDef {
@@ -636,6 +643,10 @@ static SECTIONS: &[SectionDef] = &[
     SectionDef {
         name: "blocking",
         keys: BLOCKING,
+    },
+    SectionDef {
+        name: "database",
+        keys: DATABASE,
     },
 ];
 
@@ -1225,6 +1236,8 @@ mod tests {
             "{e}"
         );
         assert!(ok("blocking:\n  arp_isolation: false\n").1.is_empty());
+        let (cfg, _) = ok("database:\n  enabled: false\n  store_flows: false\n");
+        assert!(!cfg.database.enabled && !cfg.database.store_flows);
     }
 
     fn net(s: &str) -> IpNet {

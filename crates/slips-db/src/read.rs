@@ -92,10 +92,17 @@ impl Rows {
     /// cut.
     pub fn to_table(&self) -> String {
         const WIDEST: usize = 60;
-        let cell = |v: &Value| -> String {
+        const TIMES: [&str; 6] = ["ts", "start", "end", "first_seen", "last_seen", "until"];
+        let cell = |(col, v): (&String, &Value)| -> String {
             let s = match v {
                 Value::Null => String::new(),
                 Value::String(s) => s.clone(),
+                // Times read as dates in a table (JSON keeps the numbers).
+                Value::Number(n) if TIMES.contains(&col.as_str()) => n
+                    .as_f64()
+                    .and_then(|x| jiff::Timestamp::from_microsecond((x * 1e6).round() as i64).ok())
+                    .map(|t| format!("{t:.6}"))
+                    .unwrap_or_else(|| n.to_string()),
                 other => other.to_string(),
             };
             let s = escape_controls(&s).into_owned();
@@ -109,7 +116,7 @@ impl Rows {
         let cells: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(cell).collect())
+            .map(|r| self.columns.iter().zip(r.iter()).map(cell).collect())
             .collect();
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
         for r in &cells {

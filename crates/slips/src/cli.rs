@@ -22,6 +22,9 @@ Examples:
   slips -f capture.pcap --blocking        offline: blocking decisions recorded, firewall untouched
   sudo slips --clearblocking              remove everything slips put in the firewall (also -cb)
   sudo slips unblock 192.0.2.7            let a blocked IP go now
+  slips query out/slips.sqlite alerts     the alerts of a past analysis (also profiles, evidence, flows...)
+  slips query out/slips.sqlite flows --ip 10.0.0.5 --json
+  slips -d out/slips.sqlite               reopen a past analysis without re-analysing
   slips evaluate -f labeled.binetflow     precision/recall of the alerts against the labels
   slips models import-stf *.stfm -o models/
   slips --list-detectors                  every detector, its evidence and config keys";
@@ -61,6 +64,8 @@ pub enum Command {
     /// The machine-learning flow classifier.
     #[command(subcommand)]
     Ml(MlCommand),
+    /// Print what a past analysis found, from its database (`<output>/slips.sqlite`).
+    Query(QueryArgs),
     /// Let a blocked IP go now: removes it from slips' firewall sets and tells a running
     /// slips to forget the block (needs CAP_NET_ADMIN).
     Unblock {
@@ -70,6 +75,57 @@ pub enum Command {
         #[arg(short = 'c', long = "config", value_name = "FILE")]
         config: Option<PathBuf>,
     },
+}
+
+/// `slips query`.
+#[derive(Args, Debug, Clone)]
+pub struct QueryArgs {
+    /// The database (`slips.sqlite` in an output folder, or the folder).
+    #[arg(value_name = "DB")]
+    pub db: PathBuf,
+    /// What to list.
+    #[arg(value_enum, default_value_t = QueryTable::Alerts)]
+    pub table: QueryTable,
+    /// Only this IP (the profile; for flows either end; for blocking the blocked IP).
+    #[arg(long, value_name = "IP")]
+    pub ip: Option<std::net::IpAddr>,
+    /// Only this time-window number.
+    #[arg(long, value_name = "N")]
+    pub window: Option<i64>,
+    /// Only this evidence type (evidence), record kind (flows: conn, dns, http...) or
+    /// action (blocking).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+    /// Only from this time on: seconds since the epoch or an RFC 3339 date.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only before this time.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Only the records of this connection uid (flows).
+    #[arg(long, value_name = "UID")]
+    pub uid: Option<String>,
+    /// Only records naming this domain: DNS query, HTTP host or TLS server name (flows).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// At most this many rows (0: all).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub limit: usize,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The tables of `slips query`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryTable {
+    Profiles,
+    Windows,
+    Alerts,
+    Evidence,
+    Flows,
+    Blocking,
+    Meta,
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -255,6 +311,15 @@ pub struct Analyse {
     /// `parameters.export_strato_letters`).
     #[arg(long = "export-letters")]
     pub export_letters: bool,
+
+    /// Do not write the analysis database `slips.sqlite` (also `database.enabled: false`).
+    #[arg(long = "no-db")]
+    pub no_db: bool,
+
+    /// Reopen a past analysis from its database (`slips.sqlite`) without re-analysing:
+    /// prints its run and alerts (with -G, browse it).
+    #[arg(short = 'd', long = "db", value_name = "DB", conflicts_with_all = ["filepath", "read", "growing", "interface"])]
+    pub db: Option<PathBuf>,
 
     /// Prevention: block the attacker of every alert in the kernel firewall, both ways
     /// (nftables, else iptables with ipset; `blocking:` in the config). Live inputs need

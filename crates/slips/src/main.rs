@@ -3,6 +3,7 @@
 
 mod blocking;
 mod cli;
+mod db;
 mod follow;
 mod input;
 mod logging;

@@ -182,6 +182,10 @@ pub fn main(cli: Cli) -> Result<()> {
             Ok(())
         }
         None if cli.analyse.clear_blocking => crate::blocking::clear(),
+        None if cli.analyse.db.is_some() => {
+            crate::db::reopen(cli.analyse.db.as_deref().expect("checked"))
+        }
+        Some(Command::Query(q)) => crate::db::query(q),
         None => run(cli.analyse, false),
         Some(Command::Unblock { ip, config }) => crate::blocking::unblock(ip, config.as_ref()),
         Some(Command::Evaluate(a)) => run(a, true),
@@ -423,7 +427,11 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     }
     let detectors = slips_detectors::build_all(&entries, &cfg, &resources);
     let export_letters = cli.export_letters || cfg.parameters.export_strato_letters;
-    let mut engine = Engine::new(engine_config(&cfg, &cli, export_letters), detectors);
+    let database = cfg.database.enabled && !cli.no_db;
+    let mut engine = Engine::new(
+        engine_config(&cfg, &cli, export_letters || database),
+        detectors,
+    );
     if let Some(f) = intel.filter() {
         engine = engine.with_filter(f);
     }
@@ -443,6 +451,31 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let mut sinks = Sinks::default();
     sinks.push(Box::new(AlertsLog::create(&out)?));
     sinks.push(Box::new(AlertsJson::create(&out, VERSION)?));
+    if database {
+        let meta = [
+            ("slips_version", VERSION.to_string()),
+            ("command_line", meta.command_line.clone()),
+            ("input", meta.input.clone()),
+            ("input_type", meta.input_type.clone()),
+            ("start", meta.start.clone()),
+            ("window_width", cfg.window_width().to_string()),
+            (
+                "config",
+                cli.config
+                    .as_ref()
+                    .map_or_else(|| "built-in defaults".into(), |c| c.display().to_string()),
+            ),
+        ];
+        let opts = slips_db::Options {
+            store_records: cfg.database.store_flows,
+            live: kind.is_live(),
+        };
+        sinks.push(Box::new(slips_db::DbSink::create(
+            &out.join(slips_db::FILE_NAME),
+            opts,
+            &meta,
+        )?));
+    }
     if cli.log_files {
         sinks.push(Box::new(
             ProfilesSink::new(&out).with_blocking(cli.blocking),
