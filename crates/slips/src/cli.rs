@@ -18,6 +18,7 @@ Examples:
   slips -f capture.pcap                   packets, read natively (no Zeek needed)
   sudo slips -i eth0 -F 'tcp or udp'      live capture with a BPF filter, until Ctrl-C
   slips -f logs/ -m models/ -p            Markov-chain models; print tuples, matches marked
+  slips -f capture.pcap -G                analyse and browse the result in the terminal
   slips evaluate -f labeled.binetflow     precision/recall of the alerts against the labels
   slips models import-stf *.stfm -o models/
   slips --list-detectors                  every detector, its evidence and config keys";
@@ -242,6 +243,11 @@ pub struct Analyse {
     /// `parameters.export_strato_letters`).
     #[arg(long = "export-letters")]
     pub export_letters: bool,
+
+    /// Terminal interface: browse profiles, time windows, evidence, alerts, tuples and flows
+    /// while the analysis runs and after it ends (until `q`). Logs go to the log files only.
+    #[arg(short = 'G', long = "gui")]
+    pub gui: bool,
 
     /// Print every detector, the evidence types it emits and its config keys, then exit.
     #[arg(long = "list-detectors")]

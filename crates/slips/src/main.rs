@@ -3,6 +3,7 @@
 
 mod cli;
 mod follow;
+mod gui;
 mod input;
 mod logging;
 mod run;

@@ -165,6 +165,7 @@ pub fn main(cli: Cli) -> Result<()> {
             print!("{}", slips_detectors::catalogue_markdown());
             Ok(())
         }
+        None if cli.analyse.gui => crate::gui::main(cli.analyse),
         None => run(cli.analyse, false),
         Some(Command::Evaluate(a)) => run(a, true),
         Some(Command::Models(ModelsCommand::ImportStf { files, output })) => {
@@ -254,6 +255,16 @@ fn read_all(inputs: &[PathBuf]) -> Result<Vec<Flow>> {
 }
 
 pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
+    if cli.gui {
+        return Err(
+            UsageError("-G (the terminal interface) does not work with evaluate".into()).into(),
+        );
+    }
+    run_with(cli, evaluate, None)
+}
+
+/// The analysis; with `gui`, for the terminal interface (see `gui.rs`).
+pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -> Result<()> {
     let started = Instant::now();
     let start_date = wall_now("%Y/%m/%d %H:%M:%S%.6f");
     let spec = cli
@@ -312,7 +323,12 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let outdir = OutputDir::create(&out_path, true)
         .with_context(|| format!("cannot prepare output folder {}", out_path.display()))?;
     let out = outdir.path().to_path_buf();
-    crate::logging::init(&out, cfg.parameters.verbose, cfg.parameters.debug)?;
+    crate::logging::init(
+        &out,
+        cfg.parameters.verbose,
+        cfg.parameters.debug,
+        gui.is_none(),
+    )?;
     for w in &config_warnings {
         warn!("config: {w}");
     }
@@ -400,7 +416,8 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     }
     let detectors = slips_detectors::build_all(&entries, &cfg, &resources);
     let export_letters = cli.export_letters || cfg.parameters.export_strato_letters;
-    let mut engine = Engine::new(engine_config(&cfg, &cli, export_letters), detectors);
+    let summaries = export_letters || gui.is_some();
+    let mut engine = Engine::new(engine_config(&cfg, &cli, summaries), detectors);
     if let Some(f) = intel.filter() {
         engine = engine.with_filter(f);
     }
@@ -414,11 +431,14 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     if cli.log_files {
         sinks.push(Box::new(ProfilesSink::new(&out)));
     }
-    sinks.push(Box::new(TerminalSink::new(
-        std::io::stdout(),
-        std::io::stdout().is_terminal(),
-        cli.print_letters.then_some(cli.min_letters),
-    )));
+    match &gui {
+        Some(g) => sinks.push(g.sink(cfg.window_width())),
+        None => sinks.push(Box::new(TerminalSink::new(
+            std::io::stdout(),
+            std::io::stdout().is_terminal(),
+            cli.print_letters.then_some(cli.min_letters),
+        ))),
+    }
     if cli.sound {
         sinks.push(Box::new(SoundSink(crate::sound::Sound::new(&out))));
     }
@@ -447,8 +467,17 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         &packets,
         reorder_window,
     )?;
+    if let Some(g) = &gui {
+        g.started(progress.clone());
+    }
     let live = kind.is_live();
-    let show_progress = !cli.quiet;
+    // With -G the interface shows the progress; nothing else may write on the screen.
+    let show_progress = !cli.quiet && gui.is_none();
+    let live_refresh = if gui.is_some() {
+        crate::gui::LIVE_REFRESH
+    } else {
+        LIVE_REFRESH
+    };
     let bar = if show_progress && !live && std::io::stderr().is_terminal() {
         let b = ProgressBar::new(progress.total_bytes.load(Ordering::Relaxed));
         b.set_style(
@@ -511,7 +540,7 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             if batch_len > 0 {
                 sinks.flush()?;
             }
-            if last_refresh.elapsed() >= LIVE_REFRESH {
+            if last_refresh.elapsed() >= live_refresh {
                 last_refresh = Instant::now();
                 let open = if sinks.wants_open_windows() {
                     engine.open_window_summaries()
@@ -561,6 +590,10 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     enricher.profiles(&mut profiles);
     sinks.finish(&profiles)?;
     sinks.flush()?;
+    if let Some(g) = &gui {
+        // The summary below is printed once the interface gave the terminal back.
+        g.wait_closed();
+    }
 
     if let Some(a) = &anonymizer {
         a.write_mapping(&out.join("anonymized_ips.csv"))?;
