@@ -181,6 +181,9 @@ pub struct App {
     started: Option<(Instant, u64)>,
     /// Set when the model finished: the final average rate is frozen.
     frozen: bool,
+    /// Until the user moves in the profile list, the first row stays selected whatever
+    /// arrives (the most threatening profile, by default); afterwards the selected IP.
+    moved: bool,
 }
 
 impl App {
@@ -211,6 +214,7 @@ impl App {
             areas: Areas::default(),
             started: None,
             frozen: false,
+            moved: false,
         }
     }
 
@@ -237,8 +241,14 @@ impl App {
     /// Rebuilds the profile index if the model or the list settings changed, and keeps the
     /// selection on the same IP and window.
     pub fn sync(&mut self, model: &TuiModel) {
+        // Flow counts change with every record, not only with the profile generation.
+        let generation = if self.sort == SortBy::Flows {
+            model.generation()
+        } else {
+            model.profiles_generation()
+        };
         let key = (
-            model.profiles_generation(),
+            generation,
             self.sort,
             self.malicious_only,
             self.filter.clone(),
@@ -289,7 +299,9 @@ impl App {
             }),
         }
         // Keep the selected IP selected.
-        if let Some(ip) = self.selected_ip {
+        if !self.moved {
+            self.profiles.selected = 0;
+        } else if let Some(ip) = self.selected_ip {
             if let Some(pos) = self
                 .index
                 .iter()
@@ -298,6 +310,16 @@ impl App {
                 self.profiles.selected = pos;
             }
         }
+    }
+
+    /// Position of the selected row in the (filtered, sorted) profile list.
+    pub fn profiles_selected(&self) -> usize {
+        self.profiles.selected
+    }
+
+    /// The profile at a position of the list.
+    pub fn profile_at<'m>(&self, model: &'m TuiModel, pos: usize) -> Option<&'m ProfileView> {
+        self.index.get(pos).and_then(|&i| model.profile(i as usize))
     }
 
     pub fn selected_profile<'m>(&self, model: &'m TuiModel) -> Option<&'m ProfileView> {
@@ -390,6 +412,7 @@ impl App {
     fn move_focused(&mut self, delta: isize, model: &TuiModel) {
         match self.focus {
             Focus::Profiles => {
+                self.moved = true;
                 self.profiles.step(delta, self.index.len());
                 self.sync(model);
             }
@@ -604,4 +627,47 @@ fn matches_filter(p: &ProfileView, needle: &str) -> bool {
         || f.host_names
             .iter()
             .any(|h| h.to_lowercase().contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn cursor_keeps_the_selection_visible() {
+        let mut c = Cursor::default();
+        assert_eq!(c.visible(100, 10), 0..10);
+        c.step(15, 100);
+        assert_eq!(c.visible(100, 10), 6..16);
+        c.step(-100, 100);
+        assert_eq!((c.selected, c.visible(100, 10)), (0, 0..10));
+        c.step(isize::MAX / 2, 100);
+        assert_eq!((c.selected, c.visible(100, 10)), (99, 90..100));
+        // The list shrinks under the cursor.
+        assert_eq!(c.visible(5, 10), 0..5);
+        assert_eq!(c.selected, 4);
+        c.step(1, 0);
+        assert_eq!((c.selected, c.visible(0, 10)), (0, 0..0));
+    }
+
+    #[test]
+    fn rate_is_the_average_since_the_first_tick_and_freezes_at_the_end() {
+        let mut m = TuiModel::new(60.0, Default::default());
+        let mut app = App::new("x");
+        let t0 = Instant::now();
+        app.tick(t0, &m);
+        assert_eq!(app.rate, None);
+        let f = slips_core::Flow::from(slips_core::Record::Conn(Default::default()));
+        for _ in 0..500 {
+            m.add_record(&f, None);
+        }
+        app.tick(t0 + Duration::from_secs(2), &m);
+        assert_eq!(app.rate, Some(250.0));
+        m.finish(&[]);
+        app.tick(t0 + Duration::from_secs(4), &m);
+        assert_eq!(app.rate, Some(125.0));
+        app.tick(t0 + Duration::from_secs(100), &m);
+        assert_eq!(app.rate, Some(125.0));
+    }
 }

@@ -563,3 +563,96 @@ impl Sink for TuiSink {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slips_core::Conn;
+
+    fn flow(t: f64, src: &str) -> Flow {
+        Flow::from(Record::Conn(Conn {
+            ts: Timestamp::from_secs(t),
+            saddr: src.parse().ok(),
+            daddr: "1.1.1.1".parse().ok(),
+            dport: 53,
+            ..Default::default()
+        }))
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn records_go_to_windows_anchored_at_the_first_record() {
+        let mut m = TuiModel::new(100.0, Limits::default());
+        m.add_record(&flow(1000.0, "10.0.0.1"), Some(ip("10.0.0.1")));
+        m.add_record(&flow(1099.9, "10.0.0.1"), Some(ip("10.0.0.1")));
+        m.add_record(&flow(1100.0, "10.0.0.1"), Some(ip("10.0.0.1")));
+        m.add_record(&flow(1350.0, "10.0.0.2"), None);
+        let p = &m.profiles()[0];
+        let counts: Vec<(i64, u64)> = p
+            .windows
+            .values()
+            .map(|w| (w.window.number, w.flows))
+            .collect();
+        assert_eq!(counts, [(1, 2), (2, 1)]);
+        assert_eq!(p.windows[&2].window.start.secs(), 1100.0);
+        // Unprofiled records are counted, not shown.
+        assert_eq!(m.counters.records, 4);
+        assert_eq!(m.counters.profiled_records, 3);
+        assert_eq!(m.profiles().len(), 1);
+    }
+
+    #[test]
+    fn caps_keep_memory_bounded_and_count_what_they_drop() {
+        let limits = Limits {
+            max_profiles: 2,
+            max_flows_per_window: 3,
+            max_flows_total: 5,
+            max_windows_per_profile: 1,
+            ..Limits::default()
+        };
+        let mut m = TuiModel::new(100.0, limits);
+        for i in 0..4 {
+            m.add_record(
+                &flow(1000.0 + f64::from(i), "10.0.0.1"),
+                Some(ip("10.0.0.1")),
+            );
+        }
+        assert_eq!(m.profiles()[0].windows[&1].records.len(), 3);
+        assert_eq!(m.profiles()[0].windows[&1].records_dropped, 1);
+        assert_eq!(m.dropped.flows_window_cap, 1);
+        for i in 0..3 {
+            m.add_record(
+                &flow(1010.0 + f64::from(i), "10.0.0.2"),
+                Some(ip("10.0.0.2")),
+            );
+        }
+        // 3 + 2 kept: the model's total cap.
+        assert_eq!(m.counters.flows_kept, 5);
+        assert_eq!(m.dropped.flows_total_cap, 1);
+        // A third profile and a second window of a profile are over their caps.
+        m.add_record(&flow(1020.0, "10.0.0.3"), Some(ip("10.0.0.3")));
+        m.add_record(&flow(1200.0, "10.0.0.1"), Some(ip("10.0.0.1")));
+        assert_eq!(m.profiles().len(), 2);
+        assert_eq!(m.dropped.profiles, 1);
+        assert_eq!(m.dropped.windows, 1);
+        // Every record is still counted.
+        assert_eq!(m.counters.records, 9);
+        assert_eq!(m.profiles()[0].flows, 5);
+    }
+
+    #[test]
+    fn generations_change_with_what_they_cover() {
+        let mut m = TuiModel::new(100.0, Limits::default());
+        m.add_record(&flow(1000.0, "10.0.0.1"), Some(ip("10.0.0.1")));
+        let (g, pg) = (m.generation(), m.profiles_generation());
+        // Another record of a known profile: the list order keys did not change.
+        m.add_record(&flow(1001.0, "10.0.0.1"), Some(ip("10.0.0.1")));
+        assert!(m.generation() > g);
+        assert_eq!(m.profiles_generation(), pg);
+        m.add_record(&flow(1002.0, "10.0.0.9"), Some(ip("10.0.0.9")));
+        assert!(m.profiles_generation() > pg);
+    }
+}

@@ -217,6 +217,14 @@ fn draw_profiles(f: &mut Frame, area: Rect, app: &mut App, model: &TuiModel) {
     let height = inner.height.saturating_sub(1) as usize;
     let range = app.profiles.visible(app.index.len(), height);
     let selected = app.profiles.selected;
+    // IPv4 lists stay narrow; IPv6 rows get what they need.
+    let ip_width = range
+        .clone()
+        .filter_map(|pos| model.profile(app.index[pos] as usize))
+        .map(|p| p.ip_text.len())
+        .max()
+        .unwrap_or(0)
+        .clamp(15, 39) as u16;
     let rows: Vec<Row> = range
         .clone()
         .filter_map(|pos| {
@@ -233,7 +241,7 @@ fn draw_profiles(f: &mut Frame, area: Rect, app: &mut App, model: &TuiModel) {
         rows,
         [
             Constraint::Length(1),
-            Constraint::Length(26),
+            Constraint::Length(ip_width),
             Constraint::Length(5),
             Constraint::Length(8),
             Constraint::Length(8),

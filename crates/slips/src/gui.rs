@@ -66,13 +66,16 @@ impl Attach {
         });
     }
 
-    /// The analysis is over: waits until the user closes the interface.
-    pub fn wait_closed(&self) {
+    /// The analysis is over: waits until the user closes the interface; returns how long
+    /// that took.
+    pub fn wait_closed(&self) -> std::time::Duration {
+        let t0 = std::time::Instant::now();
         let (lock, cv) = &*self.shared;
         let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
         while !s.closed {
             s = cv.wait(s).unwrap_or_else(|e| e.into_inner());
         }
+        t0.elapsed()
     }
 
     /// Waits until the analysis is ready or has ended; false when it ended first.

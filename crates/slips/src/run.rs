@@ -590,10 +590,12 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
     enricher.profiles(&mut profiles);
     sinks.finish(&profiles)?;
     sinks.flush()?;
-    if let Some(g) = &gui {
-        // The summary below is printed once the interface gave the terminal back.
-        g.wait_closed();
-    }
+    // With -G the summary below is printed once the interface gave the terminal back; the
+    // time spent browsing is not analysis time.
+    let started = match &gui {
+        Some(g) => started + g.wait_closed(),
+        None => started,
+    };
 
     if let Some(a) = &anonymizer {
         a.write_mapping(&out.join("anonymized_ips.csv"))?;
