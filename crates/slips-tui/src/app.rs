@@ -184,7 +184,15 @@ pub struct App {
     /// Until the user moves in the profile list, the first row stays selected whatever
     /// arrives (the most threatening profile, by default); afterwards the selected IP.
     moved: bool,
+    /// The time of the latest tick, and of the latest rebuild of the index that only the
+    /// model (not the user) asked for.
+    now: Option<Instant>,
+    rebuilt_at: Option<Instant>,
 }
+
+/// A model that keeps changing (live capture) re-sorts the profile list at most this
+/// often; a change of the list settings re-sorts at once.
+pub const RESORT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl App {
     pub fn new(title: impl Into<String>) -> Self {
@@ -215,11 +223,14 @@ impl App {
             started: None,
             frozen: false,
             moved: false,
+            now: None,
+            rebuilt_at: None,
         }
     }
 
     /// Updates the rate from the wall clock: the average since the first call.
     pub fn tick(&mut self, now: Instant, model: &TuiModel) {
+        self.now = Some(now);
         if self.frozen {
             return;
         }
@@ -254,8 +265,19 @@ impl App {
             self.filter.clone(),
         );
         if self.index_key.as_ref() != Some(&key) {
-            self.rebuild(model);
-            self.index_key = Some(key);
+            let same_settings = self
+                .index_key
+                .as_ref()
+                .is_some_and(|k| (k.1, k.2, &k.3) == (key.1, key.2, &key.3));
+            let recent = match (self.now, self.rebuilt_at) {
+                (Some(now), Some(at)) => now.duration_since(at) < RESORT_EVERY,
+                _ => false,
+            };
+            if !(same_settings && recent) || model.finished() {
+                self.rebuild(model);
+                self.index_key = Some(key);
+                self.rebuilt_at = self.now;
+            }
         }
         self.profiles.clamp(self.index.len());
         let ip = self.selected_profile(model).map(|p| p.ip);
@@ -278,26 +300,30 @@ impl App {
                 .filter(|(_, p)| needle.is_empty() || matches_filter(p, &needle))
                 .map(|(i, _)| i as u32),
         );
-        let by = |i: &u32| &profiles[*i as usize];
-        match self.sort {
-            SortBy::Threat => self.index.sort_unstable_by(|a, b| {
-                let (a, b) = (by(a), by(b));
-                b.alerted
-                    .cmp(&a.alerted)
-                    .then(b.score.total_cmp(&a.score))
-                    .then(b.evidence.cmp(&a.evidence))
-                    .then(a.ip.cmp(&b.ip))
-            }),
-            SortBy::Ip => self.index.sort_unstable_by(|a, b| by(a).ip.cmp(&by(b).ip)),
-            SortBy::Flows => self.index.sort_unstable_by(|a, b| {
-                let (a, b) = (by(a), by(b));
-                b.flows.cmp(&a.flows).then(a.ip.cmp(&b.ip))
-            }),
-            SortBy::Evidence => self.index.sort_unstable_by(|a, b| {
-                let (a, b) = (by(a), by(b));
-                b.evidence.cmp(&a.evidence).then(a.ip.cmp(&b.ip))
-            }),
-        }
+        // Sorting keys laid out contiguously is several times faster than comparing
+        // through the index (100,000 profiles are re-sorted while the model is locked).
+        let mut keys: Vec<(u64, u64, IpAddr, u32)> = self
+            .index
+            .iter()
+            .map(|&i| {
+                let p = &profiles[i as usize];
+                // Scores are never negative, so their bits order like their values.
+                let score = p.score.max(0.0).to_bits();
+                let (a, b) = match self.sort {
+                    SortBy::Threat => (
+                        (u64::from(!p.alerted) << 63) | (u64::MAX >> 1) - (score >> 1),
+                        u64::MAX - p.evidence,
+                    ),
+                    SortBy::Ip => (0, 0),
+                    SortBy::Flows => (u64::MAX - p.flows, 0),
+                    SortBy::Evidence => (u64::MAX - p.evidence, 0),
+                };
+                (a, b, p.ip, i)
+            })
+            .collect();
+        keys.sort_unstable();
+        self.index.clear();
+        self.index.extend(keys.iter().map(|k| k.3));
         // Keep the selected IP selected.
         if !self.moved {
             self.profiles.selected = 0;
@@ -649,6 +675,38 @@ mod tests {
         assert_eq!(c.selected, 4);
         c.step(1, 0);
         assert_eq!((c.selected, c.visible(0, 10)), (0, 0..0));
+    }
+
+    #[test]
+    fn a_changing_model_resorts_at_most_once_a_second_settings_at_once() {
+        let mut m = TuiModel::new(60.0, Default::default());
+        let f = |s: &str| {
+            slips_core::Flow::from(slips_core::Record::Conn(slips_core::Conn {
+                saddr: s.parse().ok(),
+                ..Default::default()
+            }))
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        let mut app = App::new("x");
+        let t0 = Instant::now();
+        m.add_record(&f("10.0.0.1"), ip("10.0.0.1"));
+        app.tick(t0, &m);
+        app.sync(&m);
+        assert_eq!(app.index.len(), 1);
+        m.add_record(&f("10.0.0.2"), ip("10.0.0.2"));
+        app.tick(t0 + Duration::from_millis(300), &m);
+        app.sync(&m);
+        assert_eq!(app.index.len(), 1, "re-sorted within a second");
+        // The user's change of settings applies at once.
+        app.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE), &m);
+        assert_eq!(app.index.len(), 2);
+        m.add_record(&f("10.0.0.3"), ip("10.0.0.3"));
+        app.tick(t0 + Duration::from_millis(600), &m);
+        app.sync(&m);
+        assert_eq!(app.index.len(), 2);
+        app.tick(t0 + Duration::from_millis(1700), &m);
+        app.sync(&m);
+        assert_eq!(app.index.len(), 3);
     }
 
     #[test]
