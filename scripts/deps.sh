@@ -2,7 +2,8 @@
 # Installs the system packages slips needs to build and test (idempotent: only what is
 # missing). Build: a C compiler and libpcap-dev (live capture, -i). Tests: nfdump and argus
 # (flow-source tests), ieee-data (MAC vendors), tshark and suricata (packet-engine
-# cross-checks), iproute2 and curl (live capture test in a network namespace).
+# cross-checks), iproute2 and curl (live capture test in a network namespace), tmux (the
+# terminal interface's end-to-end test).
 set -euo pipefail
 
 need_apt=()
@@ -16,6 +17,7 @@ if [ "${1:-}" = "--test" ]; then
     command -v tshark >/dev/null 2>&1 || need_apt+=(tshark)
     command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
     command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+    command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 fi
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"

@@ -311,7 +311,7 @@ impl App {
                 let score = p.score.max(0.0).to_bits();
                 let (a, b) = match self.sort {
                     SortBy::Threat => (
-                        (u64::from(!p.alerted) << 63) | (u64::MAX >> 1) - (score >> 1),
+                        (u64::from(!p.alerted) << 63) | ((u64::MAX >> 1) - (score >> 1)),
                         u64::MAX - p.evidence,
                     ),
                     SortBy::Ip => (0, 0),

@@ -56,7 +56,7 @@ pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -952,10 +952,10 @@ fn flows_view(app: &App, model: &TuiModel, range: std::ops::Range<usize>, select
         );
     }
     (
-        vec!["time", "proto", "endpoints", "what"],
+        vec!["time", "kind", "endpoints", "what"],
         vec![
             Constraint::Length(8),
-            Constraint::Length(5),
+            Constraint::Length(8),
             Constraint::Length(46),
             Constraint::Min(10),
         ],
