@@ -31,7 +31,8 @@ use ratatui::crossterm::terminal::{
 use ratatui::Terminal;
 use std::io::{Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 /// Errors of the interface.
@@ -60,8 +61,16 @@ pub struct RunOptions {
     pub close: Arc<AtomicBool>,
 }
 
-/// Puts the terminal back: raw mode off, main screen, mouse released, cursor shown.
+/// Whether the terminal is in the interface's modes (raw, alternate screen, mouse).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal back: raw mode off, main screen, mouse released, cursor shown. Once:
+/// leaving the alternate screen a second time would move the cursor back to where the
+/// interface started, over whatever was printed since (a panic message).
 fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = disable_raw_mode();
     let mut out = std::io::stdout();
     let _ = execute!(
@@ -73,24 +82,53 @@ fn restore() {
     let _ = out.flush();
 }
 
-/// Restores the terminal when dropped, whatever way `run` ends.
+/// The thread that owns the terminal while the interface is open.
+static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
+/// Messages of panics of other threads while the interface was open, printed after it.
+static DEFERRED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn ui_thread() -> Option<ThreadId> {
+    *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Restores the terminal when dropped, whatever way `run` ends, then prints what other
+/// threads' panics said meanwhile.
 struct Guard;
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = None;
         restore();
+        for m in DEFERRED.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+            eprintln!("{m}");
+        }
     }
 }
 
-/// A panic restores the terminal before its message is printed, so the message is
-/// readable and the shell usable.
+/// A panic of the interface restores the terminal before its message is printed, so the
+/// message is readable and the shell usable. A panic of another thread while the interface
+/// is open would be printed on the interface's screen and lost with it: its message is kept
+/// and printed once the terminal is back.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            restore();
-            previous(info);
+        std::panic::set_hook(Box::new(move |info| match ui_thread() {
+            Some(id) if id == std::thread::current().id() => {
+                restore();
+                previous(info);
+            }
+            Some(_) => {
+                let name = std::thread::current()
+                    .name()
+                    .unwrap_or("<unnamed>")
+                    .to_string();
+                DEFERRED
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!("thread '{name}' {info}"));
+            }
+            None => previous(info),
         }));
     });
 }
@@ -100,6 +138,8 @@ fn install_panic_hook() {
 pub fn run(model: &SharedModel, opts: RunOptions) -> Result<(), TuiError> {
     install_panic_hook();
     enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current().id());
     let _guard = Guard;
     let mut stdout: Stdout = std::io::stdout();
     execute!(stdout, EnterAlternateScreen, EnableMouseCapture)?;

@@ -111,6 +111,17 @@ impl Drop for ClosedOnDrop {
     }
 }
 
+/// Marks the analysis over however it ends (panics included) and wakes the interface,
+/// which closes if it is still open (the analysis failed).
+struct Done(Arc<AtomicBool>, Attach);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+        self.1.with(|_| ());
+    }
+}
+
 /// `slips -G ...`.
 pub fn main(cli: Analyse) -> Result<()> {
     if !std::io::stdout().is_terminal() {
@@ -131,11 +142,8 @@ pub fn main(cli: Analyse) -> Result<()> {
         std::thread::Builder::new()
             .name("analysis".into())
             .spawn(move || {
-                let r = crate::run::run_with(cli, false, Some(attach.clone()));
-                done.store(true, Ordering::Release);
-                // Wake the interface (it may be waiting to start).
-                attach.with(|_| ());
-                r
+                let _done = Done(done, attach.clone());
+                crate::run::run_with(cli, false, Some(attach))
             })
             .context("cannot start the analysis thread")?
     };
