@@ -73,5 +73,41 @@ fn frames(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frames);
+/// What the sink costs the analysis per record (it runs on the analysis thread): 200,000
+/// connections of 2,000 hosts, the first 200,000 kept for the flows tab.
+fn sink(c: &mut Criterion) {
+    use slips_output::Sink;
+    let flows: Vec<(slips_core::Flow, std::net::IpAddr)> = (0..200_000u32)
+        .map(|i| {
+            let host = format!("10.0.{}.{}", (i % 2000) / 250, i % 250);
+            let f = fixture::conn(
+                fixture::BASE + f64::from(i) * 0.01,
+                &host,
+                40000,
+                "1.2.3.4",
+                443,
+                slips_core::ConnState::SF,
+            );
+            (f, fixture::ip(&host))
+        })
+        .collect();
+    let mut g = c.benchmark_group("sink");
+    g.sample_size(10);
+    g.throughput(criterion::Throughput::Elements(flows.len() as u64));
+    g.bench_function("200k_records", |b| {
+        b.iter(|| {
+            let model =
+                slips_tui::SharedModel::new(slips_tui::TuiModel::new(3600.0, Default::default()));
+            let mut sink = model.sink();
+            for (f, ip) in &flows {
+                sink.record(f, Some(*ip)).unwrap();
+            }
+            let records = model.lock().counters.records;
+            black_box(records)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, frames, sink);
 criterion_main!(benches);

@@ -217,7 +217,8 @@ pub struct TuiModel {
     width: f64,
     clock: Option<WindowClock>,
     profiles: Vec<ProfileView>,
-    by_ip: HashMap<IpAddr, u32>,
+    /// The sink looks every record's profile up here, on the analysis thread.
+    by_ip: HashMap<IpAddr, u32, foldhash::fast::RandomState>,
     pub counters: Counters,
     pub dropped: Dropped,
     /// Bumped when a profile is added or a profile's sort or filter keys change.
@@ -240,7 +241,7 @@ impl TuiModel {
             },
             clock: None,
             profiles: Vec::new(),
-            by_ip: HashMap::new(),
+            by_ip: HashMap::default(),
             counters: Counters::default(),
             dropped: Dropped::default(),
             profiles_generation: 0,
