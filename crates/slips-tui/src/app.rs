@@ -722,7 +722,7 @@ mod tests {
         }
         app.tick(t0 + Duration::from_secs(2), &m);
         assert_eq!(app.rate, Some(250.0));
-        m.finish(&[]);
+        m.finish(&[], None);
         app.tick(t0 + Duration::from_secs(4), &m);
         assert_eq!(app.rate, Some(125.0));
         app.tick(t0 + Duration::from_secs(100), &m);

@@ -20,7 +20,7 @@ pub mod model;
 mod ui;
 
 pub use app::{App, Focus, SortBy, Status, Tab};
-pub use model::{Limits, SharedModel, TuiModel, TuiSink};
+pub use model::{Limits, SharedModel, TuiModel, TuiSink, VendorLookup};
 
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};

@@ -163,6 +163,8 @@ pub struct Facts {
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     pub macs: Vec<Mac>,
+    /// The vendor of each MAC (same order), when a vendor database is loaded.
+    pub vendors: Vec<Option<String>>,
     pub host_names: Vec<Str>,
     pub user_agents: Vec<Str>,
     pub software: Vec<Str>,
@@ -477,8 +479,8 @@ impl TuiModel {
         }
     }
 
-    /// The final facts of every profile.
-    pub fn finish(&mut self, profiles: &[ProfileSummary]) {
+    /// The final facts of every profile; `vendor` names the maker of a MAC.
+    pub fn finish(&mut self, profiles: &[ProfileSummary], vendor: Option<&VendorLookup>) {
         self.touch();
         for s in profiles {
             let Some(ip) = s.ip else { continue };
@@ -489,6 +491,10 @@ impl TuiModel {
             f.first_seen = Some(s.first_seen);
             f.last_seen = Some(s.last_seen);
             f.macs = s.macs.clone();
+            f.vendors = match vendor {
+                Some(v) => s.macs.iter().map(|&m| v(m)).collect(),
+                None => Vec::new(),
+            };
             f.host_names = s.host_names.clone();
             f.user_agents = s.user_agents.clone();
             f.software = s.software.clone();
@@ -520,13 +526,26 @@ impl SharedModel {
     pub fn sink(&self) -> TuiSink {
         TuiSink {
             model: self.clone(),
+            vendor: None,
         }
     }
 }
 
+/// The maker of a MAC address (the binary asks its vendor database).
+pub type VendorLookup = Box<dyn Fn(Mac) -> Option<String> + Send>;
+
 /// The model as a [`Sink`]: every engine event goes into the shared model.
 pub struct TuiSink {
     model: SharedModel,
+    vendor: Option<VendorLookup>,
+}
+
+impl TuiSink {
+    /// Names the vendors of the profiles' MACs in the final facts.
+    pub fn with_vendors(mut self, lookup: VendorLookup) -> Self {
+        self.vendor = Some(lookup);
+        self
+    }
 }
 
 impl Sink for TuiSink {
@@ -560,7 +579,7 @@ impl Sink for TuiSink {
         Ok(())
     }
     fn finish(&mut self, profiles: &[ProfileSummary]) -> slips_output::Result<()> {
-        self.model.lock().finish(profiles);
+        self.model.lock().finish(profiles, self.vendor.as_ref());
         Ok(())
     }
 }

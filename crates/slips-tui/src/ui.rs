@@ -1004,7 +1004,13 @@ fn draw_facts(f: &mut Frame, area: Rect, app: &App, model: &TuiModel) {
             } else {
                 fa.macs
                     .iter()
-                    .map(|m| m.to_string())
+                    .enumerate()
+                    .map(
+                        |(i, m)| match fa.vendors.get(i).and_then(|v| v.as_deref()) {
+                            Some(v) => format!("{m} ({})", esc(v)),
+                            None => m.to_string(),
+                        },
+                    )
                     .collect::<Vec<_>>()
                     .join(", ")
             }

@@ -162,7 +162,10 @@ fn view_flows_with_details() {
 fn view_profile_facts() {
     let buf = snapshot_after("facts", |app, m| key(app, m, KeyCode::Char('p')));
     let t = text(&buf);
-    assert!(t.contains("MAC: 02:00:00:00:00:10"), "{t}");
+    assert!(
+        t.contains("MAC: 02:00:00:00:00:10 (Example Devices\\x1b[5m)"),
+        "{t}"
+    );
     assert!(t.contains("host names: kali\\x1b[31m"), "{t}");
     assert!(t.contains("THREAT_INTELLIGENCE_BLACKLISTED_DOMAIN"), "{t}");
 }

@@ -50,10 +50,18 @@ impl Attach {
         out
     }
 
-    /// The sink that feeds the interface, for windows `width` seconds wide.
-    pub fn sink(&self, width: f64) -> Box<dyn slips_output::Sink> {
+    /// The sink that feeds the interface, for windows `width` seconds wide; MAC vendors
+    /// come from `knowledge`.
+    pub fn sink(
+        &self,
+        width: f64,
+        knowledge: Arc<slips_intel::IntelKnowledge>,
+    ) -> Box<dyn slips_output::Sink> {
+        use slips_detectors::Knowledge;
         let model = SharedModel::new(TuiModel::new(width, Limits::default()));
-        let sink = model.sink();
+        let sink = model.sink().with_vendors(Box::new(move |mac| {
+            knowledge.mac_vendor(mac).map(|v| v.to_string())
+        }));
         *self.model.lock().unwrap_or_else(|e| e.into_inner()) = Some(model);
         Box::new(sink)
     }

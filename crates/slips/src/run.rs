@@ -432,7 +432,7 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         sinks.push(Box::new(ProfilesSink::new(&out)));
     }
     match &gui {
-        Some(g) => sinks.push(g.sink(cfg.window_width())),
+        Some(g) => sinks.push(g.sink(cfg.window_width(), Arc::clone(intel.knowledge()))),
         None => sinks.push(Box::new(TerminalSink::new(
             std::io::stdout(),
             std::io::stdout().is_terminal(),
