@@ -361,11 +361,6 @@ fn draw_right(f: &mut Frame, area: Rect, app: &mut App, model: &TuiModel) {
     }
 }
 
-/// A row of a list in the right pane, and its detail box.
-struct Item {
-    row: Row<'static>,
-}
-
 fn content_title(app: &App, model: &TuiModel) -> String {
     match (app.selected_profile(model), app.selected_window(model)) {
         (Some(p), Some(w)) => format!(
@@ -411,16 +406,16 @@ fn draw_content(f: &mut Frame, area: Rect, app: &mut App, model: &TuiModel) {
         Tab::Timeline => timeline_view(app, model, ip, range.clone(), selected),
         Tab::Outgoing | Tab::Incoming => tuples_view(app, model, range.clone(), selected),
         Tab::Flows => flows_view(app, model, range.clone(), selected),
-        Tab::Facts => unreachable_view(),
+        Tab::Facts => no_view(),
     };
     let rows: Vec<Row> = items
         .into_iter()
         .zip(range.clone())
-        .map(|(it, i)| {
+        .map(|(row, i)| {
             if i == selected {
-                it.row.style(selected_style(focused))
+                row.style(selected_style(focused))
             } else {
-                it.row
+                row
             }
         })
         .collect();
@@ -452,7 +447,8 @@ fn draw_content(f: &mut Frame, area: Rect, app: &mut App, model: &TuiModel) {
     }
 }
 
-fn unreachable_view() -> View {
+/// Nothing to list (no window selected, or no tuples yet).
+fn no_view() -> View {
     (Vec::new(), Vec::new(), Vec::new(), Vec::new())
 }
 
@@ -481,7 +477,7 @@ fn empty_message(app: &App, model: &TuiModel) -> String {
 type View = (
     Vec<&'static str>,
     Vec<Constraint>,
-    Vec<Item>,
+    Vec<Row<'static>>,
     Vec<Line<'static>>,
 );
 
@@ -492,12 +488,12 @@ fn evidence_view(
     selected: usize,
 ) -> View {
     let Some(w) = app.selected_window(model) else {
-        return unreachable_view();
+        return no_view();
     };
     let items = w.evidence[range]
         .iter()
-        .map(|e| Item {
-            row: Row::new(vec![
+        .map(|e| {
+            Row::new(vec![
                 Cell::from(clock(e.ts)),
                 Cell::from(Span::styled(
                     e.threat_level.as_str(),
@@ -506,7 +502,7 @@ fn evidence_view(
                 Cell::from(format!("{:.2}", e.confidence)),
                 Cell::from(e.evidence_type.as_str()),
                 Cell::from(esc(&e.description)),
-            ]),
+            ])
         })
         .collect();
     let mut detail = Vec::new();
@@ -603,7 +599,7 @@ fn alerts_view(
     selected: usize,
 ) -> View {
     let Some(w) = app.selected_window(model) else {
-        return unreachable_view();
+        return no_view();
     };
     let rows = alert_rows(w, &app.expanded);
     let items = rows[range]
@@ -650,7 +646,7 @@ fn alerts_view(
                     ])
                 }
             };
-            Some(Item { row })
+            Some(row)
         })
         .collect();
     let detail = match rows.get(selected) {
@@ -738,9 +734,7 @@ fn timeline_view(
         .get(range)
         .unwrap_or(&[])
         .iter()
-        .map(|l| Item {
-            row: Row::new(vec![Cell::from(l.clone())]),
-        })
+        .map(|l| Row::new(vec![Cell::from(l.clone())]))
         .collect();
     let detail = lines
         .get(selected)
@@ -761,10 +755,10 @@ fn tuples_view(
     selected: usize,
 ) -> View {
     let Some(w) = app.selected_window(model) else {
-        return unreachable_view();
+        return no_view();
     };
     let Some(t) = w.traffic.as_ref() else {
-        return unreachable_view();
+        return no_view();
     };
     let tuples = if app.tab == Tab::Outgoing {
         &t.out_tuples
@@ -786,9 +780,7 @@ fn tuples_view(
                 Some(_) => Cell::from(Span::styled("MODEL", Style::new().fg(Color::Magenta))),
                 None => Cell::from(""),
             });
-            Item {
-                row: Row::new(cells),
-            }
+            Row::new(cells)
         })
         .collect();
     let detail = tuples.get(selected).map_or(Vec::new(), |r| {
@@ -921,7 +913,7 @@ fn record_detail(r: &Record) -> Vec<Line<'static>> {
 
 fn flows_view(app: &App, model: &TuiModel, range: std::ops::Range<usize>, selected: usize) -> View {
     let Some(w) = app.selected_window(model) else {
-        return unreachable_view();
+        return no_view();
     };
     let items = w
         .records
@@ -930,14 +922,12 @@ fn flows_view(app: &App, model: &TuiModel, range: std::ops::Range<usize>, select
         .iter()
         .map(|r| {
             let (proto, what) = record_summary(r);
-            Item {
-                row: Row::new(vec![
-                    Cell::from(clock(r.ts())),
-                    Cell::from(proto),
-                    Cell::from(endpoints(r)),
-                    Cell::from(what),
-                ]),
-            }
+            Row::new(vec![
+                Cell::from(clock(r.ts())),
+                Cell::from(proto),
+                Cell::from(endpoints(r)),
+                Cell::from(what),
+            ])
         })
         .collect();
     let mut detail = w.records.get(selected).map_or(Vec::new(), record_detail);
