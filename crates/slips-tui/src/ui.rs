@@ -1160,7 +1160,7 @@ fn draw_help(f: &mut Frame, area: Rect) {
         "",
         "any key closes this help",
     ];
-    let w = 72.min(area.width);
+    let w = 78.min(area.width);
     let h = (text.len() as u16 + 2).min(area.height);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
