@@ -43,10 +43,13 @@ fn restores_the_terminal_after_a_panic() {
         eprintln!("skipping: tmux is not installed (scripts/deps.sh --test installs it)");
         return;
     }
-    let socket = format!("slips-tui-panic-{}", std::process::id());
+    // The server's socket in a folder of its own, removed at the end.
+    let dir = std::env::temp_dir().join(format!("slips-tui-panic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("tmux.sock");
     let tmux = |args: &[&str]| {
         Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&socket)
             .args(args)
             .env_remove("TMUX")
@@ -87,6 +90,7 @@ fn restores_the_terminal_after_a_panic() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let _ = tmux(&["kill-server"]);
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(screen.contains("boom from the interface"), "{screen}");
     // Back on the main screen: none of the interface is left.
     assert!(!screen.contains("Profiles"), "{screen}");

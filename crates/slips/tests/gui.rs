@@ -6,7 +6,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 fn capture(name: &str) -> PathBuf {
@@ -15,24 +14,20 @@ fn capture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A tmux server of its own (`-L`), killed when dropped.
+/// A tmux server of its own (its socket in the test's folder), killed when dropped.
 struct Tmux {
-    socket: String,
+    socket: PathBuf,
 }
 
 impl Tmux {
-    fn start(cmd: &str) -> Option<Tmux> {
+    fn start(dir: &Path, cmd: &str) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipping: tmux is not installed (scripts/deps.sh --test installs it)");
             return None;
         }
-        static N: AtomicU32 = AtomicU32::new(0);
-        let socket = format!(
-            "slips-gui-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let t = Tmux { socket };
+        let t = Tmux {
+            socket: dir.join("tmux.sock"),
+        };
         let ok = t
             .tmux(&["new-session", "-d", "-s", "g", "-x", "160", "-y", "45", cmd])
             .status
@@ -43,7 +38,7 @@ impl Tmux {
 
     fn tmux(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .args(args)
             .env_remove("TMUX")
@@ -110,7 +105,9 @@ fn browse_an_offline_analysis_in_a_real_terminal() {
         capture("horizontal-scan.pcap").display(),
         out.display()
     );
-    let Some(t) = Tmux::start(&cmd) else { return };
+    let Some(t) = Tmux::start(dir.path(), &cmd) else {
+        return;
+    };
 
     // The analysis ends and the interface stays open, the alerted scanner first.
     let s = t.wait_for("the finished analysis", 120, |s| {
@@ -198,7 +195,7 @@ fn quitting_during_a_live_analysis_stops_it_and_flushes() {
         ));
     }
     std::fs::write(dir.path().join("conn.log"), lines).unwrap();
-    let Some(t) = Tmux::start(&fifo_feed) else {
+    let Some(t) = Tmux::start(dir.path(), &fifo_feed) else {
         return;
     };
     let s = t.wait_for("the live records", 60, |s| {
