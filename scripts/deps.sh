@@ -3,7 +3,8 @@
 # missing). Build: a C compiler and libpcap-dev (live capture, -i). Tests: nfdump and argus
 # (flow-source tests), ieee-data (MAC vendors), tshark and suricata (packet-engine
 # cross-checks), iproute2 and curl (live capture test in a network namespace); nftables,
-# iptables, ipset, nmap, ping and python3 (blocking tests inside network namespaces).
+# iptables, ipset, nmap, ping and python3 (blocking tests inside network namespaces); tmux
+# (the terminal interface's end-to-end test).
 set -euo pipefail
 
 need_apt=()
@@ -23,6 +24,7 @@ if [ "${1:-}" = "--test" ]; then
     command -v nmap >/dev/null 2>&1 || need_apt+=(nmap)
     command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
     command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+    command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 fi
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"

@@ -245,7 +245,8 @@ impl Reader {
                 Some("ts"),
             ),
             Table::Flows => (
-                "SELECT id, ts, kind, uid, profile, saddr, sport, daddr, dport, proto, domain, data \
+                "SELECT id, ts, kind, uid, profile, saddr, sport, daddr, dport, proto, domain, \
+                 duration, sbytes, dbytes, spkts, dpkts, state, history, service, smac, dmac, data \
                  FROM records",
                 "ts, id",
                 Some("(profile = ? OR daddr = ?)"),

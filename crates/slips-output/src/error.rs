@@ -39,10 +39,7 @@ pub enum OutputError {
     MissingProfileIp,
     /// A sink outside this crate (the database, exports) failed.
     #[error("{sink}: {message}")]
-    Sink {
-        sink: &'static str,
-        message: String,
-    },
+    Sink { sink: &'static str, message: String },
 }
 
 impl OutputError {

@@ -172,24 +172,26 @@ impl Prevention {
         d.iter().filter_map(event).collect()
     }
 
-    /// Removes (or keeps) the blocks and reports what blocking did.
-    pub fn finish(&mut self, event_time: Timestamp) -> Result<Vec<BlockingEvent>> {
-        let now = self.now(event_time);
-        let mut done = self.blocker.tick(now);
-        done.extend(self.blocker.shutdown(now).context("blocking at exit")?);
+    /// What blocking did, for the end-of-run summary.
+    pub fn summary(&self) -> String {
         let c = self.blocker.counts();
         let what = if self.blocker.dry_run().is_some() {
             "would have blocked"
         } else {
             "blocked"
         };
-        let line = format!(
+        format!(
             "Blocking: {what} {} IP(s), {} extension(s), {} unblock(s), {} refused, {} failed \
              (blocking.log)",
             c.blocks, c.extensions, c.unblocks, c.refusals, c.failures
-        );
-        println!("{line}");
-        info!("{line}");
+        )
+    }
+
+    /// Removes (or keeps) the blocks; what that did goes to the sinks.
+    pub fn finish(&mut self, event_time: Timestamp) -> Result<Vec<BlockingEvent>> {
+        let now = self.now(event_time);
+        let mut done = self.blocker.tick(now);
+        done.extend(self.blocker.shutdown(now).context("blocking at exit")?);
         Ok(done.iter().filter_map(event).collect())
     }
 }

@@ -25,6 +25,7 @@ Examples:
   slips query out/slips.sqlite alerts     the alerts of a past analysis (also profiles, evidence, flows...)
   slips query out/slips.sqlite flows --ip 10.0.0.5 --json
   slips -d out/slips.sqlite               reopen a past analysis without re-analysing
+  slips -f capture.pcap -G                analyse and browse the result in the terminal
   slips evaluate -f labeled.binetflow     precision/recall of the alerts against the labels
   slips models import-stf *.stfm -o models/
   slips --list-detectors                  every detector, its evidence and config keys";
@@ -330,6 +331,11 @@ pub struct Analyse {
     /// Remove every table, chain and set slips put in the firewall, then exit (also -cb).
     #[arg(long = "clearblocking")]
     pub clear_blocking: bool,
+
+    /// Terminal interface: browse profiles, time windows, evidence, alerts, tuples and flows
+    /// while the analysis runs and after it ends (until `q`). Logs go to the log files only.
+    #[arg(short = 'G', long = "gui")]
+    pub gui: bool,
 
     /// Print every detector, the evidence types it emits and its config keys, then exit.
     #[arg(long = "list-detectors")]

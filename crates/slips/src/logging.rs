@@ -10,10 +10,12 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
 
-pub fn init(out_dir: &Path, verbose: u8, debug: u8) -> Result<()> {
+/// `terminal`: false while the terminal interface owns the screen.
+pub fn init(out_dir: &Path, verbose: u8, debug: u8, terminal: bool) -> Result<()> {
     let slips_log = slips_fs::create(&out_dir.join("slips.log"))?;
     let errors_log = slips_fs::create(&out_dir.join("errors.log"))?;
     let terminal = match verbose {
+        _ if !terminal => LevelFilter::OFF,
         0 | 1 => LevelFilter::WARN,
         2 => LevelFilter::INFO,
         _ => LevelFilter::DEBUG,

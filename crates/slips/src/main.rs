@@ -5,6 +5,7 @@ mod blocking;
 mod cli;
 mod db;
 mod follow;
+mod gui;
 mod input;
 mod logging;
 mod run;

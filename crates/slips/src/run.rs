@@ -182,6 +182,13 @@ pub fn main(cli: Cli) -> Result<()> {
             Ok(())
         }
         None if cli.analyse.clear_blocking => crate::blocking::clear(),
+        None if cli.analyse.gui && cli.analyse.db.is_some() => Err(UsageError(
+            "-G with -d (browsing a saved database in the terminal interface) is not available \
+             yet: use `slips -d DB` or `slips query DB ...`, or -G while analysing"
+                .into(),
+        )
+        .into()),
+        None if cli.analyse.gui => crate::gui::main(cli.analyse),
         None if cli.analyse.db.is_some() => {
             crate::db::reopen(cli.analyse.db.as_deref().expect("checked"))
         }
@@ -276,6 +283,16 @@ fn read_all(inputs: &[PathBuf]) -> Result<Vec<Flow>> {
 }
 
 pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
+    if cli.gui {
+        return Err(
+            UsageError("-G (the terminal interface) does not work with evaluate".into()).into(),
+        );
+    }
+    run_with(cli, evaluate, None)
+}
+
+/// The analysis; with `gui`, for the terminal interface (see `gui.rs`).
+pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -> Result<()> {
     let started = Instant::now();
     let start_date = wall_now("%Y/%m/%d %H:%M:%S%.6f");
     let spec = cli
@@ -339,7 +356,12 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let outdir = OutputDir::create(&out_path, true)
         .with_context(|| format!("cannot prepare output folder {}", out_path.display()))?;
     let out = outdir.path().to_path_buf();
-    crate::logging::init(&out, cfg.parameters.verbose, cfg.parameters.debug)?;
+    crate::logging::init(
+        &out,
+        cfg.parameters.verbose,
+        cfg.parameters.debug,
+        gui.is_none(),
+    )?;
     for w in &config_warnings {
         warn!("config: {w}");
     }
@@ -428,10 +450,8 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let detectors = slips_detectors::build_all(&entries, &cfg, &resources);
     let export_letters = cli.export_letters || cfg.parameters.export_strato_letters;
     let database = cfg.database.enabled && !cli.no_db;
-    let mut engine = Engine::new(
-        engine_config(&cfg, &cli, export_letters || database),
-        detectors,
-    );
+    let summaries = export_letters || database || gui.is_some();
+    let mut engine = Engine::new(engine_config(&cfg, &cli, summaries), detectors);
     if let Some(f) = intel.filter() {
         engine = engine.with_filter(f);
     }
@@ -481,11 +501,14 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             ProfilesSink::new(&out).with_blocking(cli.blocking),
         ));
     }
-    sinks.push(Box::new(TerminalSink::new(
-        std::io::stdout(),
-        std::io::stdout().is_terminal(),
-        cli.print_letters.then_some(cli.min_letters),
-    )));
+    match &gui {
+        Some(g) => sinks.push(g.sink(cfg.window_width(), Arc::clone(intel.knowledge()))),
+        None => sinks.push(Box::new(TerminalSink::new(
+            std::io::stdout(),
+            std::io::stdout().is_terminal(),
+            cli.print_letters.then_some(cli.min_letters),
+        ))),
+    }
     if cli.sound {
         sinks.push(Box::new(SoundSink(crate::sound::Sound::new(&out))));
     }
@@ -517,8 +540,17 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
         &packets,
         reorder_window,
     )?;
+    if let Some(g) = &gui {
+        g.started(progress.clone());
+    }
     let live = kind.is_live();
-    let show_progress = !cli.quiet;
+    // With -G the interface shows the progress; nothing else may write on the screen.
+    let show_progress = !cli.quiet && gui.is_none();
+    let live_refresh = if gui.is_some() {
+        crate::gui::LIVE_REFRESH
+    } else {
+        LIVE_REFRESH
+    };
     let bar = if show_progress && !live && std::io::stderr().is_terminal() {
         let b = ProgressBar::new(progress.total_bytes.load(Ordering::Relaxed));
         b.set_style(
@@ -592,7 +624,7 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
             if batch_len > 0 {
                 sinks.flush()?;
             }
-            if last_refresh.elapsed() >= LIVE_REFRESH {
+            if last_refresh.elapsed() >= live_refresh {
                 last_refresh = Instant::now();
                 let open = if sinks.wants_open_windows() {
                     engine.open_window_summaries()
@@ -653,6 +685,12 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     enricher.profiles(&mut profiles);
     sinks.finish(&profiles)?;
     sinks.flush()?;
+    // With -G the summary below is printed once the interface gave the terminal back; the
+    // time spent browsing is not analysis time.
+    let started = match &gui {
+        Some(g) => started + g.wait_closed(),
+        None => started,
+    };
 
     if let Some(a) = &anonymizer {
         a.write_mapping(&out.join("anonymized_ips.csv"))?;
@@ -668,6 +706,11 @@ pub fn run(cli: Analyse, evaluate: bool) -> Result<()> {
     let s = engine.stats();
     info!("engine stats: {s:?}");
     println!("{}", stats_line(&stats(&engine, elapsed)));
+    if let Some(p) = &prevention {
+        let line = p.summary();
+        println!("{line}");
+        info!("{line}");
+    }
     let late = report.reorder.map_or(0, |(_, _, r)| r.late);
     println!(
         "Read {} records from {} in {elapsed:.2} s; {} malformed line(s); {} repeated flow(s) ignored; {late} late record(s). Output: {}",
