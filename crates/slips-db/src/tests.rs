@@ -189,8 +189,11 @@ fn everything_written_is_queried_back() {
     assert_eq!(j[0]["uid"], "C1");
     assert_eq!(j[0]["dport"], 23);
     assert_eq!(j[0]["proto"], "tcp");
-    // The whole record, with the same kind tag as the record's serde form.
-    assert_eq!(j[0]["data"]["kind"], "conn");
+    // Connections are columns; other records also whole, with the same kind tag as the
+    // record's serde form.
+    assert_eq!(j[0]["data"], serde_json::Value::Null);
+    assert_eq!(j[0]["state"], "OTH");
+    assert_eq!(j[0]["sbytes"], 0);
     assert_eq!(j[2]["kind"], "dns");
     assert_eq!(j[2]["data"]["kind"], "dns");
     assert_eq!(j[2]["domain"], "evil.example");

@@ -66,6 +66,19 @@ fn offline_blocking_records_decisions_and_touches_nothing() {
     assert!(!dir4.path().join("out/blocking.log").exists());
 }
 
+/// slips as user nobody, without capabilities.
+fn unprivileged_slips() -> std::process::Command {
+    let mut c = std::process::Command::new("setpriv");
+    c.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+    ])
+    .arg(env!("CARGO_BIN_EXE_slips"));
+    c
+}
+
 #[test]
 fn without_the_privilege_blocking_fails_at_start_naming_it() {
     if netns::unavailable().is_some() {
@@ -74,14 +87,7 @@ fn without_the_privilege_blocking_fails_at_start_naming_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = std::process::Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--inh-caps=-all",
-        ])
-        .arg(env!("CARGO_BIN_EXE_slips"))
+    let o = unprivileged_slips()
         .args(["-i", "lo", "--blocking", "-o", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -97,17 +103,7 @@ fn without_the_privilege_blocking_fails_at_start_naming_it() {
         &["-cb"],
         &["unblock", "192.0.2.1"],
     ] {
-        let o = std::process::Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-            ])
-            .arg(env!("CARGO_BIN_EXE_slips"))
-            .args(args)
-            .output()
-            .unwrap();
+        let o = unprivileged_slips().args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(stderr.contains("CAP_NET_ADMIN"), "{args:?}: {stderr}");
     }
