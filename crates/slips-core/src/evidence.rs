@@ -294,7 +294,7 @@ pub struct Evidence {
     pub flow_count: u64,
     pub method: Method,
     /// Name of the detector that produced it.
-    pub detector: &'static str,
+    pub detector: Str,
     /// Score of the profile-window after this evidence (Slips' "accumulated threat level";
     /// see the engine's `score` module for how evidence adds up).
     pub accumulated_threat_level: f64,

@@ -5,11 +5,11 @@ use crate::evidence::{Evidence, ThreatLevel};
 use crate::net::{Mac, Proto};
 use crate::time::{TimeWindow, Timestamp};
 use crate::Str;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// Flows, packets and bytes seen for one port class.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     pub flows: u64,
     pub pkts: u64,
@@ -25,7 +25,7 @@ impl Counters {
 }
 
 /// One row of the port tables: as a client (profile was the source) or as a server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortRow {
     pub proto: Proto,
     pub established: bool,
@@ -34,7 +34,7 @@ pub struct PortRow {
 }
 
 /// A tuple (destination IP, port, protocol) and its behaviour letters.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TupleRow {
     pub daddr: IpAddr,
     pub dport: u16,
@@ -44,7 +44,7 @@ pub struct TupleRow {
 }
 
 /// Everything the window file lists.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WindowSummary {
     pub profile: IpAddr,
     pub window: TimeWindow,
@@ -65,7 +65,7 @@ pub struct WindowSummary {
 }
 
 /// Facts about a profiled IP.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProfileSummary {
     pub ip: Option<IpAddr>,
     pub first_seen: Timestamp,

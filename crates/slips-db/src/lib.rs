@@ -7,10 +7,12 @@
 //! [`Reader`] opens a database read-only and refuses one of another schema version.
 
 mod read;
+mod replay;
 mod schema;
 mod writer;
 
 pub use read::{Filter, Reader, Rows, Table};
+pub use replay::Replayed;
 pub use schema::SCHEMA_VERSION;
 pub use writer::{DbSink, Options};
 

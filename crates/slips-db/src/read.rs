@@ -192,6 +192,14 @@ impl Reader {
         })
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The run's metadata (version, command, input, ...).
     pub fn meta(&self, key: &str) -> Option<String> {
         self.conn

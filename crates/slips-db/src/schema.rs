@@ -44,7 +44,8 @@ CREATE TABLE profiles (
     alerted_windows TEXT,
     evidence INTEGER,
     max_threat_level TEXT,
-    enrichment TEXT
+    enrichment TEXT,
+    data TEXT NOT NULL
 );
 CREATE TABLE windows (
     profile TEXT NOT NULL,
@@ -55,6 +56,8 @@ CREATE TABLE windows (
     evidence INTEGER NOT NULL,
     alerted INTEGER NOT NULL,
     closed INTEGER NOT NULL,
+    -- The whole summary (ports, addresses, tuples) as JSON, without its evidence.
+    data TEXT NOT NULL,
     PRIMARY KEY (profile, number)
 );
 CREATE TABLE tuples (

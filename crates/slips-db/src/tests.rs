@@ -68,7 +68,7 @@ fn evidence(id: &str, t: EvidenceType, desc: &str) -> Evidence {
         uids: vec!["C1".into()],
         flow_count: 1,
         method: Method::Heuristic,
-        detector: "test",
+        detector: "test".into(),
         accumulated_threat_level: 0.8,
         related: Vec::new(),
         notes: Vec::new(),
@@ -335,4 +335,80 @@ fn a_new_run_replaces_the_database_of_the_last() {
             .len(),
         3
     );
+}
+
+/// Records what a replay hands over.
+#[derive(Default)]
+struct Recorder {
+    records: Vec<(Flow, Option<IpAddr>)>,
+    evidence: Vec<Evidence>,
+    alerts: Vec<(Alert, usize)>,
+    windows: Vec<WindowSummary>,
+    profiles: Vec<ProfileSummary>,
+}
+
+impl Sink for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+    fn record(&mut self, f: &Flow, p: Option<IpAddr>) -> slips_output::Result<()> {
+        self.records.push((f.clone(), p));
+        Ok(())
+    }
+    fn evidence(&mut self, e: &Evidence, _: &Now<'_>) -> slips_output::Result<()> {
+        self.evidence.push(e.clone());
+        Ok(())
+    }
+    fn alert(&mut self, a: &Alert, ev: &[Evidence], _: &Now<'_>) -> slips_output::Result<()> {
+        self.alerts.push((a.clone(), ev.len()));
+        Ok(())
+    }
+    fn window_closed(&mut self, w: &WindowSummary) -> slips_output::Result<()> {
+        self.windows.push(w.clone());
+        Ok(())
+    }
+    fn finish(&mut self, p: &[ProfileSummary]) -> slips_output::Result<()> {
+        self.profiles = p.to_vec();
+        Ok(())
+    }
+}
+
+#[test]
+fn a_replay_hands_the_sinks_what_the_run_gave_them() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join(FILE_NAME);
+    let mut db = write(&path, false);
+    let profile = ProfileSummary {
+        ip: Some(ip("10.0.0.5")),
+        flows: 3,
+        windows: vec![1],
+        ..Default::default()
+    };
+    db.finish(std::slice::from_ref(&profile)).unwrap();
+    let mut rec = Recorder::default();
+    let done = Reader::open(&path).unwrap().replay(&mut rec).unwrap();
+    assert_eq!(
+        done,
+        Replayed {
+            records: 3,
+            evidence: 2,
+            alerts: 1,
+            windows: 1,
+            profiles: 1,
+            unreadable: 0
+        }
+    );
+    // Connections come back from their columns, other records from their JSON.
+    assert_eq!(rec.records[0].0, conn("C1", 1500.0, "192.0.2.1", 23));
+    assert_eq!(rec.records[0].1, Some(ip("10.0.0.5")));
+    assert_eq!(rec.records[2].0, dns(1520.0, "evil.example"));
+    let ev = evidence("ev-2", EvidenceType::UNKNOWN_PORT, "port \u{1b}[31m23");
+    assert_eq!(rec.evidence[1], ev);
+    assert_eq!(rec.alerts[0].0, alert());
+    assert_eq!(rec.alerts[0].1, 2);
+    // The window closed last, with its evidence and tuples.
+    let mut w = window(2);
+    w.evidence = rec.evidence.clone();
+    assert_eq!(rec.windows[0], w);
+    assert_eq!(rec.profiles, vec![profile]);
 }

@@ -344,7 +344,7 @@ impl Writer<'_> {
                 Msg::Record(f, profile) => self.record(&f.record, profile)?,
                 Msg::Evidence(e) => self.evidence(&e)?,
                 Msg::Alert(a) => self.alert(&a)?,
-                Msg::Window(w, closed) => self.window(&w, closed)?,
+                Msg::Window(w, closed) => self.window(w, closed)?,
                 Msg::Blocking(b) => self.blocking(&b)?,
                 Msg::Profiles(p) => self.profiles(&p)?,
                 Msg::Meta(k, v) => {
@@ -476,12 +476,15 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn window(&mut self, w: &WindowSummary, closed: bool) -> rusqlite::Result<()> {
+    fn window(&mut self, mut w: WindowSummary, closed: bool) -> rusqlite::Result<()> {
         let profile = w.profile.to_string();
+        let evidence = w.evidence.len();
+        // The evidence is in its own table.
+        w.evidence.clear();
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO windows (profile, number, start, end, flows, evidence, alerted, closed) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO windows (profile, number, start, end, flows, evidence, alerted, closed, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 profile,
@@ -489,9 +492,10 @@ impl Writer<'_> {
                 w.window.start.secs(),
                 w.window.end.secs(),
                 n(w.flows),
-                n(w.evidence.len()),
+                n(evidence),
                 w.alerted,
                 closed,
+                json(&w),
             ])?;
         // A live window is rewritten on each refresh.
         self.conn
@@ -541,8 +545,8 @@ impl Writer<'_> {
     fn profiles(&mut self, profiles: &[ProfileSummary]) -> rusqlite::Result<()> {
         let mut st = self.conn.prepare_cached(
             "INSERT OR REPLACE INTO profiles (ip, first_seen, last_seen, flows, macs, host_names, \
-             user_agents, software, windows, alerted_windows, evidence, max_threat_level, enrichment) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             user_agents, software, windows, alerted_windows, evidence, max_threat_level, enrichment, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
         for p in profiles {
             let Some(ip) = p.ip else { continue };
@@ -561,6 +565,7 @@ impl Writer<'_> {
                 n(p.evidence_count),
                 p.max_threat_level.map(|l| l.as_str()),
                 p.enrichment,
+                json(p),
             ])?;
         }
         Ok(())

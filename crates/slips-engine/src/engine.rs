@@ -591,7 +591,7 @@ impl Engine {
                 uids: d.uids,
                 flow_count: d.flow_count,
                 method: d.method,
-                detector: name,
+                detector: name.into(),
                 accumulated_threat_level: w.score.score(),
                 related: Vec::new(),
                 notes: Vec::new(),

@@ -434,7 +434,7 @@ fn event<'a>(
         note,
         slips: SlipsEvidence {
             evidence_type: ev.evidence_type,
-            detector: ev.detector,
+            detector: &ev.detector,
             method: ev.method.as_str(),
             profile: ev.profile,
             attacker: &ev.attacker,

@@ -7,7 +7,7 @@ use slips_db::{Filter, Reader, Table};
 use std::path::{Path, PathBuf};
 
 /// The database file: the path itself, or `slips.sqlite` in that folder.
-fn resolve(path: &Path) -> PathBuf {
+pub fn resolve(path: &Path) -> PathBuf {
     if path.is_dir() {
         path.join(slips_db::FILE_NAME)
     } else {

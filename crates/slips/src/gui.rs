@@ -200,6 +200,50 @@ pub fn main(cli: Analyse) -> Result<()> {
     ui
 }
 
+/// `slips -G -d DB`: browses a past analysis from its database, without analysing.
+pub fn browse(db: &std::path::Path) -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        return Err(
+            crate::input::UsageError("-G needs a terminal on standard output".into()).into(),
+        );
+    }
+    let reader = slips_db::Reader::open(&crate::db::resolve(db))?;
+    let width = reader
+        .meta("window_width")
+        .and_then(|w| w.parse::<f64>().ok())
+        .unwrap_or(3600.0);
+    let model = SharedModel::new(TuiModel::new(width, Limits::default()));
+    let mut sink = model.sink();
+    let done = reader.replay(&mut sink)?;
+    let title = format!(
+        "{} (from {})",
+        reader.meta("input").unwrap_or_default(),
+        reader.path().display()
+    );
+    slips_tui::run(
+        &model,
+        RunOptions {
+            title,
+            status: None,
+            close: Arc::new(AtomicBool::new(false)),
+        },
+    )?;
+    println!(
+        "Browsed {}: {} records, {} evidence, {} alerts, {} profiles{}",
+        reader.path().display(),
+        done.records,
+        done.evidence,
+        done.alerts,
+        done.profiles,
+        if done.unreadable > 0 {
+            format!("; {} unreadable row(s) skipped", done.unreadable)
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
 /// Live inputs with `-G`: how often the open windows' tuples are refreshed (the interface
 /// redraws at least this often).
 pub const LIVE_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);

@@ -182,12 +182,9 @@ pub fn main(cli: Cli) -> Result<()> {
             Ok(())
         }
         None if cli.analyse.clear_blocking => crate::blocking::clear(),
-        None if cli.analyse.gui && cli.analyse.db.is_some() => Err(UsageError(
-            "-G with -d (browsing a saved database in the terminal interface) is not available \
-             yet: use `slips -d DB` or `slips query DB ...`, or -G while analysing"
-                .into(),
-        )
-        .into()),
+        None if cli.analyse.gui && cli.analyse.db.is_some() => {
+            crate::gui::browse(cli.analyse.db.as_deref().expect("checked"))
+        }
         None if cli.analyse.gui => crate::gui::main(cli.analyse),
         None if cli.analyse.db.is_some() => {
             crate::db::reopen(cli.analyse.db.as_deref().expect("checked"))

@@ -229,3 +229,49 @@ fn gui_is_refused_without_a_terminal_and_with_evaluate() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not work with evaluate"));
 }
+
+#[test]
+fn browse_a_past_analysis_from_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    common::run_ok(&[
+        "-f",
+        capture("horizontal-scan.pcap").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let cmd = format!(
+        "'{}' -G -d '{}'; echo SLIPS-EXIT=$?; sleep 120",
+        env!("CARGO_BIN_EXE_slips"),
+        out.join("slips.sqlite").display()
+    );
+    let Some(t) = Tmux::start(dir.path(), &cmd) else {
+        return;
+    };
+    // The same profiles, evidence and alert as the run showed, without analysing.
+    let s = t.wait_for("the saved analysis", 30, |s| {
+        s.contains("analysis finished") && s.contains("HORIZONTAL_PORT_SCAN")
+    });
+    assert!(s.contains("(from ") && s.contains("slips.sqlite)"), "{s}");
+    assert!(
+        s.contains("profiles 2 (1 alerted)") && s.contains("alerts 1"),
+        "{s}"
+    );
+    assert!(profile_rows(&s)[0].contains("! 10.77.0.10"), "{s}");
+    t.keys(&["a", "Enter"]);
+    let s = t.wait_for("the expanded alert", 10, |s| s.contains("▾"));
+    assert!(s.contains("detected as malicious in time window 1"), "{s}");
+    t.keys(&["f", "Down"]);
+    let s = t.wait_for("the flows", 10, |s| {
+        s.contains("details") && s.contains(":445")
+    });
+    assert!(s.contains("REJ") || s.contains("S0"), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("slips to exit", 30, |s| s.contains("SLIPS-EXIT="));
+    assert!(s.contains("SLIPS-EXIT=0"), "{s}");
+    assert!(
+        s.contains("Browsed ") && s.contains(" 1 alerts, 2 profiles"),
+        "{s}"
+    );
+}
