@@ -173,8 +173,8 @@ pub struct Engine {
     detectors: Vec<Box<dyn DynDetector>>,
     routes: Vec<Vec<usize>>,
     emitter: Emitter,
-    /// Drafts collected from the detectors of one record, with the detector index.
-    drafts: Vec<(usize, EvidenceDraft)>,
+    /// Drafts collected from the detectors of one record, with the detector's name.
+    drafts: Vec<(Str, EvidenceDraft)>,
     filter: Option<Box<dyn Filter>>,
     /// Recent connections by uid, kept when a detector uses them.
     recent: Option<RecentIndex>,
@@ -183,6 +183,27 @@ pub struct Engine {
     events: Vec<Event>,
     stats: EngineStats,
     evidence_seq: u64,
+}
+
+/// Why [`Engine::submit`] did not take evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejected {
+    /// No record was analysed yet: there are no windows.
+    NoTraffic,
+    /// The attacker is not an IP slips has a profile for.
+    UnknownProfile,
+    /// Its time falls in a window that is closed already.
+    ClosedWindow,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Rejected::NoTraffic => "no traffic analysed yet",
+            Rejected::UnknownProfile => "the attacker is not a profiled IP",
+            Rejected::ClosedWindow => "its time window is closed already",
+        })
+    }
 }
 
 impl Engine {
@@ -311,6 +332,25 @@ impl Engine {
             }
         }
         profiled
+    }
+
+    /// Evidence from outside the engine's detectors (external modules), attributed to
+    /// `source`: the same filter, dedup, scoring and alerts as a detector's. Its attacker
+    /// must be a profiled IP and its time in a window that is still open.
+    pub fn submit(&mut self, source: &str, draft: EvidenceDraft) -> Result<(), Rejected> {
+        let clock = self.clock.ok_or(Rejected::NoTraffic)?;
+        let ip = draft.attacker.as_ip().ok_or(Rejected::UnknownProfile)?;
+        if !self.profiles.contains_key(&ip) {
+            return Err(Rejected::UnknownProfile);
+        }
+        let number = clock.number(draft.ts);
+        if number < self.closed_below {
+            return Err(Rejected::ClosedWindow);
+        }
+        let ctx = DetectorCtx::new(ip, Direction::Out, clock.window(number));
+        self.drafts.push((Str::from(source), draft));
+        self.take_evidence(&ctx);
+        Ok(())
     }
 
     /// Closes every open window (end of input) and emits what that produces.
@@ -474,7 +514,9 @@ impl Engine {
         for &d in &self.routes[kind] {
             self.detectors[d].on_record(slot, &ctx, rec, &mut self.emitter);
             if !self.emitter.is_empty() {
-                self.drafts.extend(self.emitter.drain().map(|x| (d, x)));
+                let name = Str::const_new(self.detectors[d].name());
+                self.drafts
+                    .extend(self.emitter.drain().map(|x| (name.clone(), x)));
             }
         }
         if !self.drafts.is_empty() {
@@ -533,8 +575,7 @@ impl Engine {
     fn take_evidence(&mut self, ctx: &DetectorCtx) {
         let drafts = std::mem::take(&mut self.drafts);
         let mut found: Vec<(u32, u32, Evidence)> = Vec::with_capacity(drafts.len());
-        for (detector, d) in drafts {
-            let name = self.detectors[detector].name();
+        for (name, d) in drafts {
             if self.disabled.contains(&d.evidence_type) {
                 self.stats.disabled_evidence += 1;
                 continue;
@@ -591,7 +632,7 @@ impl Engine {
                 uids: d.uids,
                 flow_count: d.flow_count,
                 method: d.method,
-                detector: name.into(),
+                detector: name,
                 accumulated_threat_level: w.score.score(),
                 related: Vec::new(),
                 notes: Vec::new(),
@@ -674,7 +715,9 @@ impl Engine {
         );
         for d in 0..self.detectors.len() {
             self.detectors[d].close(slot, &ctx, &mut self.emitter);
-            self.drafts.extend(self.emitter.drain().map(|x| (d, x)));
+            let name = Str::const_new(self.detectors[d].name());
+            self.drafts
+                .extend(self.emitter.drain().map(|x| (name.clone(), x)));
         }
         if !self.drafts.is_empty() {
             self.take_evidence(&ctx);

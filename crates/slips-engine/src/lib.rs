@@ -12,4 +12,4 @@ mod recent;
 mod score;
 mod window;
 
-pub use engine::{AnalysisDirection, Engine, EngineConfig, EngineStats, Event};
+pub use engine::{AnalysisDirection, Engine, EngineConfig, EngineStats, Event, Rejected};

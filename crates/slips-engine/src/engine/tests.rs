@@ -593,3 +593,51 @@ fn detectors_join_connections_by_uid_through_the_engine() {
             .is_none()
     );
 }
+
+#[test]
+fn submitted_evidence_counts_like_a_detectors_and_is_checked() {
+    let mut e = Engine::new(
+        EngineConfig {
+            width: 100.0,
+            close_grace: 0.0,
+            threshold: 0.5,
+            ..EngineConfig::default()
+        },
+        Vec::new(),
+    );
+    let draft = |attacker: &str, ts: f64| {
+        EvidenceDraft::new(
+            EvidenceType::HORIZONTAL_PORT_SCAN,
+            ip(attacker),
+            Side::Src,
+            ThreatLevel::High,
+            1.0,
+            Timestamp::from_secs(ts),
+            "from a module".into(),
+        )
+    };
+    assert_eq!(
+        e.submit("ext", draft("10.0.0.5", 10.0)),
+        Err(Rejected::NoTraffic)
+    );
+    e.process(&conn(10.0, "C1", "10.0.0.5", "10.0.0.9", 80));
+    assert_eq!(
+        e.submit("ext", draft("10.9.9.9", 10.0)),
+        Err(Rejected::UnknownProfile)
+    );
+    e.submit("ext", draft("10.0.0.5", 20.0)).unwrap();
+    let events: Vec<Event> = e.drain_events().collect();
+    let Event::Evidence(ev) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(ev.detector, "ext");
+    assert_eq!(ev.timewindow.number, 1);
+    // Scored like any evidence: a high, certain finding crosses the threshold.
+    assert!(matches!(events[1], Event::Alert { .. }), "{events:?}");
+    // Once its window closed, late evidence is refused.
+    e.process(&conn(500.0, "C2", "10.0.0.5", "10.0.0.9", 80));
+    assert_eq!(
+        e.submit("ext", draft("10.0.0.5", 20.0)),
+        Err(Rejected::ClosedWindow)
+    );
+}
