@@ -159,6 +159,9 @@ pub struct Modules {
     pub enable: Vec<String>,
     /// `timeline_human_timestamp`: human-readable times in the timeline (default true).
     pub timeline_human_timestamp: bool,
+    /// `external` (ours): detectors in other languages, run as programs that read JSON
+    /// lines on standard input and write evidence as JSON lines (docs/external-modules.md).
+    pub external: Vec<ExternalModule>,
 }
 
 /// `DisabledAlerts:` section.
@@ -487,8 +490,20 @@ impl Default for Modules {
             disable: vec!["template".to_owned()],
             enable: Vec::new(),
             timeline_human_timestamp: true,
+            external: Vec::new(),
         }
     }
+}
+
+/// One `modules.external` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalModule {
+    /// Its name (in evidence and logs).
+    pub name: String,
+    /// The program and its arguments (no shell).
+    pub command: Vec<String>,
+    /// The channels it subscribes to (`new_flow`, `new_dns`, `evidence_added`...).
+    pub channels: Vec<String>,
 }
 
 impl Default for FlowAlerts {

@@ -166,6 +166,9 @@ static DETECTION: &[KeyDef] = &[
 ];
 
 static MODULES: &[KeyDef] = &[
+    k("external", |c, f| {
+        set(&mut c.modules.external, f.external_modules())
+    }),
     k("disable", |c, f| {
         set(
             &mut c.modules.disable,
@@ -829,6 +832,59 @@ impl Field<'_> {
         })
     }
 
+    /// `modules.external`: a list of `{name, command, channels}`.
+    fn external_modules(&self) -> Result<Vec<crate::config::ExternalModule>, ConfigError> {
+        const EXPECTED: &str =
+            "a list of modules, each {name: NAME, command: [PROGRAM, ARG...], channels: [new_flow, ...]}";
+        let words = |n: &Node| -> Option<Vec<String>> {
+            match &n.value {
+                Raw::Seq(items) => items.iter().map(|i| scalar_text(&i.value)).collect(),
+                Raw::Str(s) => Some(s.split_whitespace().map(str::to_owned).collect()),
+                _ => None,
+            }
+        };
+        let nodes = match &self.node.value {
+            Raw::Null => return Ok(Vec::new()),
+            Raw::Seq(nodes) => nodes,
+            _ => return Err(self.invalid(EXPECTED)),
+        };
+        let mut out: Vec<crate::config::ExternalModule> = Vec::new();
+        for n in nodes {
+            let Raw::Map(entries) = &n.value else {
+                return Err(self.invalid(EXPECTED));
+            };
+            let mut m = crate::config::ExternalModule {
+                name: String::new(),
+                command: Vec::new(),
+                channels: Vec::new(),
+            };
+            for (k, v) in entries {
+                match k.value.0.as_str() {
+                    "name" => m.name = scalar_text(&v.value).unwrap_or_default().trim().to_owned(),
+                    "command" => m.command = words(v).ok_or_else(|| self.invalid(EXPECTED))?,
+                    "channels" => m.channels = words(v).ok_or_else(|| self.invalid(EXPECTED))?,
+                    other => {
+                        return Err(
+                            self.invalid(format!("{EXPECTED}; `{other}` is not a module key"))
+                        )
+                    }
+                }
+            }
+            if m.name.is_empty() || m.command.is_empty() {
+                return Err(self.invalid(format!(
+                    "{EXPECTED}: every module needs a name and a command"
+                )));
+            }
+            if out.iter().any(|o| o.name == m.name) {
+                return Err(
+                    self.invalid(format!("{EXPECTED}: the name `{}` is used twice", m.name))
+                );
+            }
+            out.push(m);
+        }
+        Ok(out)
+    }
+
     /// `value` itself when it is at least `min` seconds.
     fn at_least(&self, value: f64, min: f64) -> Result<f64, ConfigError> {
         if value >= min {
@@ -1236,6 +1292,20 @@ mod tests {
             "{e}"
         );
         assert!(ok("blocking:\n  arp_isolation: false\n").1.is_empty());
+        let (cfg, w) = ok("modules:\n  external:\n    - name: tlds\n      command: [python3, tlds.py, --max, '5']\n      channels: [new_dns]\n    - name: b\n      command: ./b -v\n");
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(
+            cfg.modules.external[0].command,
+            ["python3", "tlds.py", "--max", "5"]
+        );
+        assert_eq!(cfg.modules.external[0].channels, ["new_dns"]);
+        assert_eq!(cfg.modules.external[1].command, ["./b", "-v"]);
+        let e = err("modules:\n  external:\n    - name: x\n").to_string();
+        assert!(e.contains("needs a name and a command"), "{e}");
+        let e =
+            err("modules:\n  external:\n    - name: x\n      command: ./y\n      chanels: [a]\n")
+                .to_string();
+        assert!(e.contains("`chanels` is not a module key"), "{e}");
         let (cfg, _) = ok("database:\n  enabled: false\n  store_flows: false\n");
         assert!(!cfg.database.enabled && !cfg.database.store_flows);
     }

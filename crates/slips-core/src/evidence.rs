@@ -173,6 +173,9 @@ evidence_types! {
     BEACONING,
     /// Many unique subdomains of one domain queried by a host (RITA's C2 over DNS).
     DNS_TUNNELING,
+    /// Evidence sent by an external module under a type name slips does not know (the
+    /// name leads the description).
+    EXTERNAL_MODULE,
 }
 
 impl fmt::Display for EvidenceType {

@@ -463,6 +463,8 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         None => (None, Vec::new()),
     };
 
+    let mut external = crate::external::External::start(&cfg)?;
+
     // The pipeline: transforms (anonymisation) → engine → enrichment → blocking → sinks.
     let mut enricher = Enricher::new(Arc::clone(intel.knowledge()));
     let mut sinks = Sinks::default();
@@ -520,6 +522,13 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             out: out.clone(),
         }));
     }
+    let mut external = match external.take() {
+        Some((x, sink)) => {
+            sinks.push(sink);
+            Some(x)
+        }
+        None => None,
+    };
     info!("sinks: {}", sinks.names().join(", "));
     for r in &restored {
         sinks.blocking(r)?;
@@ -604,6 +613,9 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             create_time: &create_time,
             event_time,
         };
+        if let Some(x) = external.as_mut() {
+            x.submit_to(&mut engine);
+        }
         dispatch(
             engine.drain_events(),
             &enricher,
@@ -641,6 +653,10 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
                 bar.set_message(line);
             }
         }
+    }
+    if let Some(x) = external.take() {
+        // Their input ends with ours: their last evidence still lands in open windows.
+        x.finish(&mut engine);
     }
     engine.finish();
     let create_time = wall_now("%Y-%m-%dT%H:%M:%S%.6f%:z");

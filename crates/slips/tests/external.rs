@@ -1,0 +1,150 @@
+//! External modules through the binary: the Python example (examples/external) reads the
+//! DNS records slips sends it and its evidence raises an alert like built-in evidence;
+//! malformed and impossible evidence is refused, counted and listed; a module that
+//! cannot start stops slips at start.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// Zeek JSON dns.log lines: 10.0.0.5 asks for names under `n` distinct TLDs.
+fn dns_log(dir: &Path, n: usize) -> std::path::PathBuf {
+    let tlds = [
+        "com", "net", "org", "io", "ru", "cn", "xyz", "top", "info", "biz", "de", "fr",
+    ];
+    let mut text = String::new();
+    for (i, tld) in tlds.iter().take(n).enumerate() {
+        text.push_str(&format!(
+            "{{\"ts\":{},\"uid\":\"D{i}\",\"id.orig_h\":\"10.0.0.5\",\"id.orig_p\":{},\"id.resp_h\":\"10.0.0.1\",\"id.resp_p\":53,\"proto\":\"udp\",\"query\":\"host{i}.example.{tld}\",\"qtype_name\":\"A\",\"rcode_name\":\"NOERROR\",\"answers\":[\"192.0.2.{i}\"]}}\n",
+            1_600_000_000 + i,
+            5000 + i
+        ));
+    }
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("dns.log"), text).unwrap();
+    logs
+}
+
+fn example() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/external/distinct_tlds.py")
+        .display()
+        .to_string()
+}
+
+const BAD: &str = r#"
+import sys, json
+for line in sys.stdin:
+    pass
+print("not json at all")
+print(json.dumps({"type": "X", "attacker": "10.0.0.5", "threat_level": "severe", "confidence": 1, "description": "d", "timestamp": 1600000001}))
+print(json.dumps({"type": "X", "attacker": "203.0.113.9", "threat_level": "high", "confidence": 1, "description": "d", "timestamp": 1600000001}))
+"#;
+
+#[test]
+fn a_python_module_raises_an_alert_and_bad_evidence_is_refused() {
+    if std::process::Command::new("python3")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: python3 is not installed (scripts/deps.sh --test installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dns_log(dir.path(), 12);
+    let bad = dir.path().join("bad.py");
+    std::fs::write(&bad, BAD).unwrap();
+    let cfg = dir.path().join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "detection:\n  evidence_detection_threshold: 0.1\nmodules:\n  external:\n    - name: tlds\n      command: [python3, '{}', '10']\n      channels: [new_dns]\n    - name: broken\n      command: [python3, '{}']\n      channels: [new_flow, new_dns]\n",
+            example(),
+            bad.display()
+        ),
+    )
+    .unwrap();
+    let (out, _, stderr) = analyse(&logs, &["-c", cfg.to_str().unwrap()]);
+    let out = out.path().join("out");
+    assert!(
+        stderr.contains("External modules: 1 evidence accepted, 3 refused"),
+        "{stderr}"
+    );
+    let snap = evidence_snapshot(&out);
+    assert!(
+        snap.contains("EXTERNAL_MODULE | profile 10.0.0.5 | tw 1 | attacker SRC 10.0.0.5")
+            && snap.contains("MANY_DISTINCT_TLDS: 10 distinct top-level domains queried"),
+        "{snap}"
+    );
+    let alerts = alerts_json(&out);
+    let ev = alerts
+        .iter()
+        .find(|a| a["Slips"]["evidence_type"] == "EXTERNAL_MODULE")
+        .unwrap();
+    assert_eq!(ev["Slips"]["detector"], "tlds");
+    // It counts like any evidence: the host is alerted on.
+    let log = std::fs::read_to_string(out.join("alerts.log")).unwrap();
+    assert!(
+        log.contains("Src IP 10.0.0.5") && log.contains("Generated an alert"),
+        "{log}"
+    );
+    // Every refusal is in errors.log with its reason.
+    let errors = std::fs::read_to_string(out.join("errors.log")).unwrap();
+    for why in [
+        "not evidence JSON",
+        "threat_level must be",
+        "the attacker is not a profiled IP",
+    ] {
+        assert!(errors.contains(why), "{why}: {errors}");
+    }
+}
+
+#[test]
+fn a_module_that_cannot_start_stops_slips_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dns_log(dir.path(), 2);
+    let cfg = dir.path().join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        "modules:\n  external:\n    - name: ghost\n      command: [/nonexistent/detector]\n      channels: [new_dns]\n",
+    )
+    .unwrap();
+    let o = slips()
+        .args([
+            "-f",
+            logs.to_str().unwrap(),
+            "-c",
+            cfg.to_str().unwrap(),
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("external module ghost: cannot start `/nonexistent/detector`"),
+        "{stderr}"
+    );
+    let cfg2 = dir.path().join("slips2.yaml");
+    std::fs::write(
+        &cfg2,
+        "modules:\n  external:\n    - name: x\n      command: [python3]\n      channels: [new_dnss]\n",
+    )
+    .unwrap();
+    let o = slips()
+        .args([
+            "-f",
+            logs.to_str().unwrap(),
+            "-c",
+            cfg2.to_str().unwrap(),
+            "-o",
+        ])
+        .arg(dir.path().join("out2"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("unknown channel `new_dnss`"), "{stderr}");
+}
