@@ -50,8 +50,12 @@ fn conn(r: &Row<'_>) -> rusqlite::Result<Conn> {
             .unwrap_or_default(),
         history: r.get::<_, Option<String>>(15)?.unwrap_or_default().into(),
         service: r.get::<_, Option<String>>(16)?.map(Into::into),
-        smac: r.get::<_, Option<String>>(17)?.and_then(|m| m.parse::<Mac>().ok()),
-        dmac: r.get::<_, Option<String>>(18)?.and_then(|m| m.parse::<Mac>().ok()),
+        smac: r
+            .get::<_, Option<String>>(17)?
+            .and_then(|m| m.parse::<Mac>().ok()),
+        dmac: r
+            .get::<_, Option<String>>(18)?
+            .and_then(|m| m.parse::<Mac>().ok()),
         ..Default::default()
     })
 }
@@ -105,8 +109,10 @@ impl Reader {
         }
         let by_id: HashMap<&str, &Evidence> = evidence.iter().map(|e| (e.id.as_str(), e)).collect();
 
-        let alerts: Vec<Alert> =
-            self.json_rows("SELECT data FROM alerts ORDER BY ts, id", &mut done.unreadable)?;
+        let alerts: Vec<Alert> = self.json_rows(
+            "SELECT data FROM alerts ORDER BY ts, id",
+            &mut done.unreadable,
+        )?;
         for a in &alerts {
             let ev: Vec<Evidence> = a
                 .evidence_ids
@@ -140,8 +146,10 @@ impl Reader {
             done.windows += 1;
         }
 
-        let profiles: Vec<ProfileSummary> =
-            self.json_rows("SELECT data FROM profiles ORDER BY ip", &mut done.unreadable)?;
+        let profiles: Vec<ProfileSummary> = self.json_rows(
+            "SELECT data FROM profiles ORDER BY ip",
+            &mut done.unreadable,
+        )?;
         done.profiles = profiles.len() as u64;
         sink.finish(&profiles).map_err(out)?;
         Ok(done)
