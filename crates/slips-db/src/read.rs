@@ -20,12 +20,14 @@ pub enum Table {
     Flows,
     Blocking,
     Meta,
+    Tuples,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Profiles,
         Table::Windows,
+        Table::Tuples,
         Table::Alerts,
         Table::Evidence,
         Table::Flows,
@@ -42,6 +44,7 @@ impl Table {
             Table::Flows => "flows",
             Table::Blocking => "blocking",
             Table::Meta => "meta",
+            Table::Tuples => "tuples",
         }
     }
 }
@@ -271,6 +274,21 @@ impl Reader {
                 Some("ts"),
             ),
             Table::Meta => ("SELECT key, value FROM meta", "key", None, None, None, None),
+            Table::Tuples => (
+                "SELECT * FROM (SELECT w.profile AS profile, w.number AS window, 'out' AS direction, \
+                 t.value ->> '$.daddr' AS peer, t.value ->> '$.dport' AS port, \
+                 t.value ->> '$.proto' AS proto, t.value ->> '$.letters' AS letters, \
+                 t.value ->> '$.flows' AS flows \
+                 FROM windows w, json_each(w.data, '$.out_tuples') t \
+                 UNION ALL SELECT w.profile, w.number, 'in', t.value ->> '$.daddr', \
+                 t.value ->> '$.dport', t.value ->> '$.proto', t.value ->> '$.letters', \
+                 t.value ->> '$.flows' FROM windows w, json_each(w.data, '$.in_tuples') t)",
+                "profile, window, direction, peer, port, proto",
+                Some("profile = ?"),
+                Some("window = ?"),
+                None,
+                None,
+            ),
         };
         if let (Some(ip), Some(col)) = (f.ip, ip_col) {
             // (The flows clause names the address twice: every `?` of a clause is its one

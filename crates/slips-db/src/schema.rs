@@ -56,19 +56,11 @@ CREATE TABLE windows (
     evidence INTEGER NOT NULL,
     alerted INTEGER NOT NULL,
     closed INTEGER NOT NULL,
-    -- The whole summary (ports, addresses, tuples) as JSON, without its evidence.
+    -- The whole summary (ports, addresses, tuples with their letters) as JSON, without its
+    -- evidence; `slips query DB tuples` lists the tuples from it. (As rows they would be
+    -- nearly as many as the records.)
     data TEXT NOT NULL,
     PRIMARY KEY (profile, number)
-);
-CREATE TABLE tuples (
-    profile TEXT NOT NULL,
-    window INTEGER NOT NULL,
-    direction TEXT NOT NULL,
-    peer TEXT NOT NULL,
-    port INTEGER NOT NULL,
-    proto TEXT NOT NULL,
-    letters TEXT NOT NULL,
-    flows INTEGER NOT NULL
 );
 CREATE TABLE evidence (
     id TEXT PRIMARY KEY,
@@ -116,7 +108,6 @@ CREATE TABLE blocking (
 CREATE INDEX evidence_by_window ON evidence (profile, window);
 CREATE INDEX evidence_by_type ON evidence (type);
 CREATE INDEX alerts_by_profile ON alerts (profile, window);
-CREATE INDEX tuples_by_window ON tuples (profile, window);
 CREATE INDEX blocking_by_ip ON blocking (ip);
 ";
 

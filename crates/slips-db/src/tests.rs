@@ -244,6 +244,18 @@ fn everything_written_is_queried_back() {
     // The closed window replaced its live version, tuples included.
     let windows = r.query(Table::Windows, &all).unwrap().to_json();
     assert_eq!(windows.len(), 1);
+    let tuples = r.query(Table::Tuples, &all).unwrap().to_json();
+    assert_eq!(tuples.len(), 1);
+    assert_eq!(tuples[0]["peer"], "192.0.2.1");
+    assert_eq!(tuples[0]["letters"], "11.1");
+    assert_eq!(tuples[0]["flows"], 2);
+    assert_eq!(tuples[0]["direction"], "out");
+    let in_window_1 = Filter {
+        ip: Some(ip("10.0.0.5")),
+        window: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(r.query(Table::Tuples, &in_window_1).unwrap().rows.len(), 1);
     assert_eq!(windows[0]["flows"], 2);
     assert_eq!(windows[0]["closed"], 1);
 

@@ -497,28 +497,6 @@ impl Writer<'_> {
                 closed,
                 json(&w),
             ])?;
-        // A live window is rewritten on each refresh.
-        self.conn
-            .prepare_cached("DELETE FROM tuples WHERE profile = ?1 AND window = ?2")?
-            .execute(params![profile, w.window.number])?;
-        let mut st = self.conn.prepare_cached(
-            "INSERT INTO tuples (profile, window, direction, peer, port, proto, letters, flows) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for (dir, tuples) in [("out", &w.out_tuples), ("in", &w.in_tuples)] {
-            for t in tuples {
-                st.execute(params![
-                    profile,
-                    w.window.number,
-                    dir,
-                    t.daddr.to_string(),
-                    t.dport,
-                    t.proto.as_str(),
-                    t.letters,
-                    n(t.flows),
-                ])?;
-            }
-        }
         Ok(())
     }
 

@@ -122,6 +122,8 @@ pub struct QueryArgs {
 pub enum QueryTable {
     Profiles,
     Windows,
+    /// The tuples of each window with their behavioural letters.
+    Tuples,
     Alerts,
     Evidence,
     Flows,

@@ -36,6 +36,7 @@ pub fn query(q: QueryArgs) -> Result<()> {
     let table = match q.table {
         QueryTable::Profiles => Table::Profiles,
         QueryTable::Windows => Table::Windows,
+        QueryTable::Tuples => Table::Tuples,
         QueryTable::Alerts => Table::Alerts,
         QueryTable::Evidence => Table::Evidence,
         QueryTable::Flows => Table::Flows,

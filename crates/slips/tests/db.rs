@@ -27,6 +27,7 @@ fn golden_queries_on_a_capture() {
         &["alerts"][..],
         &["windows"],
         &["profiles", "--ip", "192.168.2.16"],
+        &["tuples", "--ip", "192.168.2.16", "--limit", "5"],
         &[
             "evidence",
             "--ip",
