@@ -4,7 +4,8 @@
 # (flow-source tests), ieee-data (MAC vendors), tshark and suricata (packet-engine
 # cross-checks), iproute2 and curl (live capture test in a network namespace); nftables,
 # iptables, ipset, nmap, ping and python3 (blocking tests inside network namespaces); tmux
-# (the terminal interface's end-to-end test).
+# (the terminal interface's end-to-end test); redis-server (Redis publishing tests, on a
+# port of their own).
 set -euo pipefail
 
 need_apt=()
@@ -25,6 +26,7 @@ if [ "${1:-}" = "--test" ]; then
     command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
     command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
     command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+    command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 fi
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"

@@ -49,6 +49,33 @@ pub struct Config {
     pub blocking: Blocking,
     /// `database:` the analysis database `slips.sqlite` (slips' own section).
     pub database: Database,
+    /// `redis:` publishing to Redis (slips' own section).
+    pub redis: Redis,
+}
+
+/// `redis:` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Redis {
+    /// `url`: e.g. `redis://127.0.0.1:6379/0`; empty (default): no Redis.
+    pub url: String,
+    /// `publish`: the channels to publish; empty (default): all.
+    pub publish: Vec<String>,
+    /// `ttl`: seconds the kept alerts, evidence and profile keys live (default one day).
+    pub ttl: f64,
+    /// `max_list`: most alerts, evidence and blocking decisions kept in their lists
+    /// (default 10,000).
+    pub max_list: usize,
+}
+
+impl Default for Redis {
+    fn default() -> Self {
+        Redis {
+            url: String::new(),
+            publish: Vec::new(),
+            ttl: 86_400.0,
+            max_list: 10_000,
+        }
+    }
 }
 
 /// `database:` section.

@@ -549,6 +549,21 @@ static DATABASE: &[KeyDef] = &[
     }),
 ];
 
+static REDIS: &[KeyDef] = &[
+    k("url", |c, f| set(&mut c.redis.url, f.text())),
+    k("publish", |c, f| {
+        set(
+            &mut c.redis.publish,
+            f.items("a list of channel names")
+                .map(|v| v.into_iter().map(|i| i.text).collect()),
+        )
+    }),
+    k("ttl", |c, f| set(&mut c.redis.ttl, f.positive(SECONDS))),
+    k("max_list", |c, f| {
+        set(&mut c.redis.max_list, f.int(1, Some(10_000_000)))
+    }),
+];
+
 /// Every known section, in the order of Slips' file, then ours.
 static SECTIONS: &[SectionDef] = &[
     SectionDef {
@@ -650,6 +665,10 @@ static SECTIONS: &[SectionDef] = &[
     SectionDef {
         name: "database",
         keys: DATABASE,
+    },
+    SectionDef {
+        name: "redis",
+        keys: REDIS,
     },
 ];
 

@@ -10,7 +10,7 @@
 
 pub mod protocol;
 
-pub use protocol::{parse_evidence, Channel, WindowInfo};
+pub use protocol::{message, parse_evidence, Channel, WindowInfo};
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use slips_core::EvidenceDraft;
@@ -91,22 +91,10 @@ impl Publisher {
     /// Sends `{"channel": c, "profile": profile, "data": data}` to the subscribers of `c`
     /// (serialised only when there are some).
     pub fn send<T: serde::Serialize>(&self, c: Channel, profile: Option<IpAddr>, data: &T) {
-        #[derive(serde::Serialize)]
-        struct Message<'a, T: serde::Serialize> {
-            channel: &'static str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            profile: Option<IpAddr>,
-            data: &'a T,
-        }
         if !self.wants(c) {
             return;
         }
-        let m = Message {
-            channel: c.as_str(),
-            profile,
-            data,
-        };
-        if let Ok(line) = serde_json::to_string(&m) {
+        if let Some(line) = protocol::message(c, profile, data) {
             self.publish(c, &line);
         }
     }

@@ -75,6 +75,28 @@ impl Channel {
     }
 }
 
+/// One message as modules (and Redis subscribers) receive it:
+/// `{"channel": c, "profile": profile, "data": data}`.
+pub fn message<T: serde::Serialize>(
+    c: Channel,
+    profile: Option<IpAddr>,
+    data: &T,
+) -> Option<String> {
+    #[derive(serde::Serialize)]
+    struct Message<'a, T: serde::Serialize> {
+        channel: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        profile: Option<IpAddr>,
+        data: &'a T,
+    }
+    serde_json::to_string(&Message {
+        channel: c.as_str(),
+        profile,
+        data,
+    })
+    .ok()
+}
+
 /// What `tw_closed` carries about the window (its evidence went out on
 /// `evidence_added`).
 #[derive(Debug, serde::Serialize)]

@@ -315,6 +315,11 @@ pub struct Analyse {
     #[arg(long = "export-letters")]
     pub export_letters: bool,
 
+    /// Publish the analysis to Redis (`redis://HOST:PORT/DB`) on Slips' channel names, as
+    /// `redis.url` does; a Redis that is down or slow never holds up the analysis.
+    #[arg(long = "redis", value_name = "URL")]
+    pub redis: Option<String>,
+
     /// Do not write the analysis database `slips.sqlite` (also `database.enabled: false`).
     #[arg(long = "no-db")]
     pub no_db: bool,

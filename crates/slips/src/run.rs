@@ -522,6 +522,18 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             out: out.clone(),
         }));
     }
+    let redis_url = cli.redis.clone().unwrap_or_else(|| cfg.redis.url.clone());
+    if !redis_url.trim().is_empty() {
+        let sink = slips_redis::RedisSink::start(slips_redis::Options {
+            url: redis_url.trim().to_string(),
+            publish: cfg.redis.publish.clone(),
+            ttl: cfg.redis.ttl.ceil() as u64,
+            max_list: cfg.redis.max_list,
+            prefix: "slips:".into(),
+        })
+        .map_err(|e| UsageError(e.to_string()))?;
+        sinks.push(Box::new(sink));
+    }
     let mut external = match external.take() {
         Some((x, sink)) => {
             sinks.push(sink);
