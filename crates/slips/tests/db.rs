@@ -112,14 +112,7 @@ fn a_live_database_is_readable_while_written_and_survives_kill_9() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     for i in 0..200 {
-        writeln!(
-            stdin,
-            r#"{{"ts":{},"uid":"C{i}","id.orig_h":"10.0.0.5","id.orig_p":{},"id.resp_h":"10.0.1.{}","id.resp_p":23,"proto":"tcp","conn_state":"S0","duration":0.1,"orig_bytes":0,"resp_bytes":0,"orig_pkts":1,"resp_pkts":0}}"#,
-            1_600_000_000 + i,
-            40000 + i,
-            i % 250
-        )
-        .unwrap();
+        writeln!(stdin, "{}", zeek_conn_line(i)).unwrap();
     }
     stdin.flush().unwrap();
     let db = out.join("slips.sqlite");

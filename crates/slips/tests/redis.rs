@@ -198,22 +198,14 @@ fn redis_killed_mid_run_loses_messages_not_outputs() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let line = |i: u32| {
-        format!(
-            r#"{{"ts":{},"uid":"C{i}","id.orig_h":"10.0.0.5","id.orig_p":{},"id.resp_h":"10.0.1.{}","id.resp_p":23,"proto":"tcp","conn_state":"S0","duration":0.1,"orig_bytes":0,"resp_bytes":0,"orig_pkts":1,"resp_pkts":0}}"#,
-            1_600_000_000 + i,
-            40000 + i,
-            i % 250
-        )
-    };
     for i in 0..100 {
-        writeln!(stdin, "{}", line(i)).unwrap();
+        writeln!(stdin, "{}", zeek_conn_line(i)).unwrap();
     }
     stdin.flush().unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     drop(srv);
     for i in 100..200 {
-        writeln!(stdin, "{}", line(i)).unwrap();
+        writeln!(stdin, "{}", zeek_conn_line(i)).unwrap();
     }
     drop(stdin);
     let t = Instant::now();

@@ -119,3 +119,14 @@ pub fn assert_snapshot(name: &str, actual: &str) {
         );
     }
 }
+
+/// A Zeek JSON conn.log line: connection number `i` of 10.0.0.5 to port 23 of one of 250
+/// hosts, one second after the previous one (for inputs fed on standard input).
+pub fn zeek_conn_line(i: u32) -> String {
+    format!(
+        r#"{{"ts":{},"uid":"C{i}","id.orig_h":"10.0.0.5","id.orig_p":{},"id.resp_h":"10.0.1.{}","id.resp_p":23,"proto":"tcp","conn_state":"S0","duration":0.1,"orig_bytes":0,"resp_bytes":0,"orig_pkts":1,"resp_pkts":0}}"#,
+        1_600_000_000 + i,
+        40000 + i,
+        i % 250
+    )
+}
