@@ -463,7 +463,7 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         None => (None, Vec::new()),
     };
 
-    let mut external = crate::external::External::start(&cfg)?;
+    let external = crate::external::External::start(&cfg)?;
 
     // The pipeline: transforms (anonymisation) → engine → enrichment → blocking → sinks.
     let mut enricher = Enricher::new(Arc::clone(intel.knowledge()));
@@ -534,13 +534,10 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         .map_err(|e| UsageError(e.to_string()))?;
         sinks.push(Box::new(sink));
     }
-    let mut external = match external.take() {
-        Some((x, sink)) => {
-            sinks.push(sink);
-            Some(x)
-        }
-        None => None,
-    };
+    let mut external = external.map(|(x, sink)| {
+        sinks.push(sink);
+        x
+    });
     info!("sinks: {}", sinks.names().join(", "));
     for r in &restored {
         sinks.blocking(r)?;
