@@ -25,6 +25,14 @@ pub fn check_privilege() -> Result<(), Error> {
     }
 }
 
+/// A field of `/proc/self/status` (e.g. `Uid:`), after its name.
+pub(crate) fn proc_status(field: &str) -> Option<String> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(field).map(str::to_owned))
+}
+
 fn has_net_admin(status: &str) -> bool {
     status
         .lines()

@@ -267,6 +267,11 @@ pub struct Blocker {
     counts: Counts,
     /// `shutdown` ran.
     shut: bool,
+    /// The earliest end of a block (may be early after an unblock: then a tick only
+    /// recomputes it), so that a tick with nothing due costs a comparison.
+    earliest: f64,
+    /// When manual unblock requests are next looked for (once a second: a file check).
+    next_poll: f64,
 }
 
 impl Drop for Blocker {
@@ -374,6 +379,8 @@ impl Blocker {
             state_dir,
             counts: Counts::default(),
             shut: false,
+            earliest: f64::INFINITY,
+            next_poll: f64::NEG_INFINITY,
         };
         if let Some(why) = b.dry_run {
             b.note(&format!("dry run ({why})"));
@@ -540,6 +547,7 @@ impl Blocker {
         d.applied_ms = ms;
         d.error = error;
         if d.error.is_none() {
+            self.earliest = self.earliest.min(now + duration);
             self.blocked.insert(
                 ip,
                 Entry {
@@ -587,11 +595,28 @@ impl Blocker {
     /// `slips unblock` queued. Call it often (live: every fraction of a second).
     pub fn tick(&mut self, now: f64) -> Vec<Decision> {
         let mut out = Vec::new();
-        for ip in state::take_unblock_requests(self.state_dir.as_deref()) {
-            if self.blocked.contains_key(&ip) {
-                out.push(self.unblock(ip, now, UnblockCause::Manual));
+        if now >= self.next_poll {
+            self.next_poll = now + 1.0;
+            for ip in state::take_unblock_requests(self.state_dir.as_deref()) {
+                if self.blocked.contains_key(&ip) {
+                    out.push(self.unblock(ip, now, UnblockCause::Manual));
+                }
             }
         }
+        if now < self.earliest {
+            return out;
+        }
+        let out = self.expire(now, out);
+        self.earliest = self
+            .blocked
+            .values()
+            .map(|e| e.until)
+            .fold(f64::INFINITY, f64::min);
+        out
+    }
+
+    /// Ends or extends every block due at `now`.
+    fn expire(&mut self, now: f64, mut out: Vec<Decision>) -> Vec<Decision> {
         let due: Vec<IpAddr> = self
             .blocked
             .iter()
@@ -726,6 +751,7 @@ impl Blocker {
             d.applied_ms = ms;
             d.error = error.clone();
             if error.is_none() {
+                self.earliest = self.earliest.min(k.until);
                 self.blocked.insert(
                     k.ip,
                     Entry {

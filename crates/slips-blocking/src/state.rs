@@ -40,14 +40,8 @@ pub fn default_dir() -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    // The effective uid, from /proc (no libc call needed).
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|v| v.split_whitespace().nth(1).map(|u| u == "0"))
-        })
+    crate::host::proc_status("Uid:")
+        .and_then(|v| v.split_whitespace().nth(1).map(|u| u == "0"))
         .unwrap_or(false)
 }
 

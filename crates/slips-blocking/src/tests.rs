@@ -296,3 +296,43 @@ fn manual_unblock_requests_reach_a_running_blocker() {
     );
     assert!(b.tick(2.0).is_empty());
 }
+
+#[test]
+fn ticks_find_each_expiry_and_poll_requests_once_a_second() {
+    let state = tempfile::tempdir().unwrap();
+    let (mut b, _) = live(&cfg(), None, Some(state.path().to_path_buf()));
+    b.alert(ip("192.0.2.1"), "a", "", 0.0);
+    b.alert(ip("192.0.2.2"), "b", "", 50.0);
+    let t = b.tick(100.0);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].ip, ip("192.0.2.1"));
+    assert!(b.tick(149.9).is_empty());
+    let t = b.tick(150.0);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].ip, ip("192.0.2.2"));
+
+    // Manual requests are read at most once a second of `now`.
+    b.alert(ip("192.0.2.3"), "c", "", 200.0);
+    assert!(b.tick(200.0).is_empty());
+    state::request_unblock(state.path(), ip("192.0.2.3")).unwrap();
+    assert!(b.tick(200.5).is_empty());
+    let t = b.tick(201.0);
+    assert_eq!(t[0].action, Action::Unblock(UnblockCause::Manual));
+}
+
+#[test]
+fn a_live_dry_run_needs_no_privilege_and_touches_nothing() {
+    let mut c = cfg();
+    c.dry_run = true;
+    let tools = Tools {
+        nft: "/nonexistent/nft".into(),
+        iptables: "/nonexistent/iptables".into(),
+        ip: "/nonexistent/ip".into(),
+        ..Tools::default()
+    };
+    let mut b = Blocker::open(&c, 3600.0, Mode::Live, None, &tools).unwrap();
+    assert_eq!(b.backend(), None);
+    assert!(b.dry_run().unwrap().starts_with("blocking.dry_run"));
+    let d = b.alert(ip("192.0.2.1"), "a", "", 0.0);
+    assert!(d.blocked() && d.dry_run && d.applied_ms.is_none());
+}

@@ -360,8 +360,13 @@ impl Writer<'_> {
     fn record(&mut self, r: &Record, profile: Option<IpAddr>) -> rusqlite::Result<()> {
         let (saddr, daddr) = r.hosts();
         let (sport, dport) = ports(r);
-        let st = &mut self.insert_record;
-        let common = (
+        // Connections are columns only: serialising a million of them as JSON would cost
+        // more than the rest of the row. Other records have no connection columns.
+        let conn = match r {
+            Record::Conn(c) => Some(c),
+            _ => None,
+        };
+        self.insert_record.execute(params![
             r.ts().secs(),
             r.kind().as_str(),
             r.uid().filter(|u| !u.is_empty()),
@@ -370,57 +375,20 @@ impl Writer<'_> {
             sport,
             daddr.map(|a| a.to_string()),
             dport,
-        );
-        match r {
-            // Columns only: serialising a million connections as JSON would cost more
-            // than the rest of the row.
-            Record::Conn(c) => st.execute(params![
-                common.0,
-                common.1,
-                common.2,
-                common.3,
-                common.4,
-                common.5,
-                common.6,
-                common.7,
-                c.proto().as_str(),
-                None::<&str>,
-                c.duration,
-                n(c.sbytes),
-                n(c.dbytes),
-                n(c.spkts),
-                n(c.dpkts),
-                c.state.as_str(),
-                Some(c.history.as_str()).filter(|h| !h.is_empty()),
-                c.service.as_deref(),
-                c.smac.map(|m| m.to_string()),
-                c.dmac.map(|m| m.to_string()),
-                None::<&str>,
-            ])?,
-            _ => st.execute(params![
-                common.0,
-                common.1,
-                common.2,
-                common.3,
-                common.4,
-                common.5,
-                common.6,
-                common.7,
-                None::<&str>,
-                domain(r),
-                None::<f64>,
-                None::<i64>,
-                None::<i64>,
-                None::<i64>,
-                None::<i64>,
-                None::<&str>,
-                None::<&str>,
-                None::<&str>,
-                None::<&str>,
-                None::<&str>,
-                json(r),
-            ])?,
-        };
+            conn.map(|c| c.proto().as_str()),
+            domain(r),
+            conn.map(|c| c.duration),
+            conn.map(|c| n(c.sbytes)),
+            conn.map(|c| n(c.dbytes)),
+            conn.map(|c| n(c.spkts)),
+            conn.map(|c| n(c.dpkts)),
+            conn.map(|c| c.state.as_str()),
+            conn.map(|c| c.history.as_str()).filter(|h| !h.is_empty()),
+            conn.and_then(|c| c.service.as_deref()),
+            conn.and_then(|c| c.smac).map(|m| m.to_string()),
+            conn.and_then(|c| c.dmac).map(|m| m.to_string()),
+            conn.is_none().then(|| json(r)),
+        ])?;
         Ok(())
     }
 

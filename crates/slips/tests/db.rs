@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn query(db: &std::path::Path, args: &[&str]) -> String {
@@ -97,19 +96,27 @@ fn golden_queries_on_a_capture() {
     // --no-db writes none.
     let (dir2, _, _) = analyse(&pcap, &["--no-db"]);
     assert!(!dir2.path().join("out/slips.sqlite").exists());
+    // database.enabled: false writes none; store_flows: false keeps all but the records.
+    let cfg = dir.path().join("off.yaml");
+    std::fs::write(&cfg, "database:\n  enabled: false\n").unwrap();
+    let (dir3, _, _) = analyse(&pcap, &["-c", cfg.to_str().unwrap()]);
+    assert!(!dir3.path().join("out/slips.sqlite").exists());
+    std::fs::write(&cfg, "database:\n  store_flows: false\n").unwrap();
+    let (dir4, _, _) = analyse(&pcap, &["-c", cfg.to_str().unwrap()]);
+    let db4 = dir4.path().join("out");
+    assert_eq!(query(&db4, &["flows", "--json"]).lines().count(), 0);
+    assert_eq!(query(&db4, &["alerts", "--json"]).lines().count(), 1);
+    assert_eq!(
+        query(&db4, &["evidence", "--json"]).lines().count(),
+        from_alerts.len()
+    );
 }
 
 #[test]
 fn a_live_database_is_readable_while_written_and_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut child = slips()
-        .args(["-f", "zeek", "-o", out.to_str().unwrap(), "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = slips_on_stdin(&out, &[]);
     let mut stdin = child.stdin.take().unwrap();
     for i in 0..200 {
         writeln!(stdin, "{}", zeek_conn_line(i)).unwrap();

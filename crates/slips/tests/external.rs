@@ -101,16 +101,10 @@ fn a_python_module_raises_an_alert_and_bad_evidence_is_refused() {
     }
 }
 
-#[test]
-fn a_module_that_cannot_start_stops_slips_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dns_log(dir.path(), 2);
-    let cfg = dir.path().join("slips.yaml");
-    std::fs::write(
-        &cfg,
-        "modules:\n  external:\n    - name: ghost\n      command: [/nonexistent/detector]\n      channels: [new_dns]\n",
-    )
-    .unwrap();
+/// slips on `logs` with the configuration `yaml`; its exit code and standard error.
+fn run_with_config(dir: &Path, logs: &Path, name: &str, yaml: &str) -> (Option<i32>, String) {
+    let cfg = dir.join(format!("{name}.yaml"));
+    std::fs::write(&cfg, yaml).unwrap();
     let o = slips()
         .args([
             "-f",
@@ -119,32 +113,35 @@ fn a_module_that_cannot_start_stops_slips_at_start() {
             cfg.to_str().unwrap(),
             "-o",
         ])
-        .arg(dir.path().join("out"))
+        .arg(dir.join(name))
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_module_that_cannot_start_stops_slips_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dns_log(dir.path(), 2);
+    let (code, stderr) = run_with_config(
+        dir.path(),
+        &logs,
+        "ghost",
+        "modules:\n  external:\n    - name: ghost\n      command: [/nonexistent/detector]\n      channels: [new_dns]\n",
+    );
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("external module ghost: cannot start `/nonexistent/detector`"),
         "{stderr}"
     );
-    let cfg2 = dir.path().join("slips2.yaml");
-    std::fs::write(
-        &cfg2,
+    let (_, stderr) = run_with_config(
+        dir.path(),
+        &logs,
+        "channel",
         "modules:\n  external:\n    - name: x\n      command: [python3]\n      channels: [new_dnss]\n",
-    )
-    .unwrap();
-    let o = slips()
-        .args([
-            "-f",
-            logs.to_str().unwrap(),
-            "-c",
-            cfg2.to_str().unwrap(),
-            "-o",
-        ])
-        .arg(dir.path().join("out2"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    );
     assert!(stderr.contains("unknown channel `new_dnss`"), "{stderr}");
 }

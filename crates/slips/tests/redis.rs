@@ -182,21 +182,7 @@ fn redis_killed_mid_run_loses_messages_not_outputs() {
     let Some(srv) = server() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut child = slips()
-        .args([
-            "-f",
-            "zeek",
-            "-o",
-            out.to_str().unwrap(),
-            "--quiet",
-            "--redis",
-            &srv.url(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = slips_on_stdin(&out, &["--redis", &srv.url()]);
     let mut stdin = child.stdin.take().unwrap();
     for i in 0..100 {
         writeln!(stdin, "{}", zeek_conn_line(i)).unwrap();
@@ -225,4 +211,43 @@ fn redis_killed_mid_run_loses_messages_not_outputs() {
     // slips' own outputs are whole: every record in the database.
     let o = run_ok(&["query", out.to_str().unwrap(), "flows", "--json"]);
     assert_eq!(o.stdout.iter().filter(|&&b| b == b'\n').count(), 200);
+}
+
+#[test]
+fn redis_settings_select_channels_cap_lists_and_set_ttls() {
+    let Some(pcap) = dataset("test7-malicious.pcap") else {
+        return;
+    };
+    let Some(srv) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "redis:\n  url: {}\n  publish: [evidence_added]\n  max_list: 5\n  ttl: 100\n",
+            srv.url()
+        ),
+    )
+    .unwrap();
+    analyse(&pcap, &["-c", cfg.to_str().unwrap()]);
+    let client = redis::Client::open(srv.url().as_str()).unwrap();
+    let mut c = client.get_connection().unwrap();
+    let kept: Vec<String> = redis::cmd("LRANGE")
+        .arg("slips:evidence")
+        .arg(0)
+        .arg(-1)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(kept.len(), 5);
+    let ttl: i64 = redis::cmd("TTL")
+        .arg("slips:evidence")
+        .query(&mut c)
+        .unwrap();
+    assert!(ttl > 0 && ttl <= 100, "{ttl}");
+    // Alerts were not published, so not kept either.
+    let alerts: i64 = redis::cmd("EXISTS")
+        .arg("slips:alerts")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(alerts, 0);
 }

@@ -130,3 +130,15 @@ pub fn zeek_conn_line(i: u32) -> String {
         i % 250
     )
 }
+
+/// `slips -f zeek -o OUT --quiet EXTRA...` reading Zeek JSON lines from a pipe.
+pub fn slips_on_stdin(out: &Path, extra: &[&str]) -> std::process::Child {
+    slips()
+        .args(["-f", "zeek", "-o", out.to_str().unwrap(), "--quiet"])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start slips")
+}
