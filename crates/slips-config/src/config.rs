@@ -65,6 +65,12 @@ pub struct Redis {
     /// `max_list`: most alerts, evidence and blocking decisions kept in their lists
     /// (default 10,000).
     pub max_list: usize,
+    /// `evidence_in`: take evidence that modules publish on the `evidence_in` channel
+    /// (default off: whoever may publish on the server could then raise alerts and blocks).
+    pub evidence_in: bool,
+    /// `evidence_wait`: at the end of the input, how long a quiet `evidence_in` is waited
+    /// for before the last windows close (seconds, default 2).
+    pub evidence_wait: f64,
 }
 
 impl Default for Redis {
@@ -74,6 +80,8 @@ impl Default for Redis {
             publish: Vec::new(),
             ttl: 86_400.0,
             max_list: 10_000,
+            evidence_in: false,
+            evidence_wait: 2.0,
         }
     }
 }

@@ -562,6 +562,12 @@ static REDIS: &[KeyDef] = &[
     k("max_list", |c, f| {
         set(&mut c.redis.max_list, f.int(1, Some(10_000_000)))
     }),
+    k("evidence_in", |c, f| {
+        set(&mut c.redis.evidence_in, f.bool())
+    }),
+    k("evidence_wait", |c, f| {
+        set(&mut c.redis.evidence_wait, f.positive(SECONDS))
+    }),
 ];
 
 /// Every known section, in the order of Slips' file, then ours.

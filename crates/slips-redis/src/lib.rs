@@ -6,6 +6,8 @@
 //! [`RedisSink`] only serialises and queues on the engine thread; a publisher thread sends in
 //! pipelines. When Redis is slow or gone nothing waits: the queue is bounded, what does not fit
 //! is dropped and counted, and the thread reconnects with a growing pause.
+//!
+//! [`Inbox`] is the other direction: evidence that modules publish on `evidence_in`.
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use slips_core::summary::{ProfileSummary, WindowSummary};
@@ -13,10 +15,13 @@ use slips_core::{Alert, BlockingEvent, Evidence, Flow};
 use slips_external::{message, Channel, WindowInfo};
 use slips_output::{Now, Sink};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+mod inbox;
+pub use inbox::{Inbox, InboxReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -58,6 +63,27 @@ struct Counts {
     published: AtomicU64,
     dropped: AtomicU64,
     reconnects: AtomicU64,
+    /// Queued and not yet sent (or given up on).
+    in_flight: AtomicI64,
+}
+
+/// Waits for the publisher (the end of a run with modules on Redis: they must have seen
+/// everything before slips stops listening to them).
+#[derive(Clone)]
+pub struct Sent(Arc<Counts>);
+
+impl Sent {
+    /// Waits at most `timeout` until everything queued so far was sent; whether it was.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let t = Instant::now();
+        while self.0.in_flight.load(Ordering::Relaxed) > 0 {
+            if t.elapsed() >= timeout {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
 }
 
 /// What reached Redis, for the end-of-run report.
@@ -123,9 +149,17 @@ impl RedisSink {
     }
 
     fn push(&self, tx: &Sender<Msg>, m: Msg) {
+        // Counted before it is queued: the publisher may send it at once.
+        self.counts.in_flight.fetch_add(1, Ordering::Relaxed);
         if let Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) = tx.try_send(m) {
+            self.counts.in_flight.fetch_sub(1, Ordering::Relaxed);
             self.counts.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A handle that waits until what was queued is sent.
+    pub fn sent(&self) -> Sent {
+        Sent(self.counts.clone())
     }
 
     /// Sends what is queued (waiting at most two seconds) and stops the publisher.
@@ -244,6 +278,7 @@ fn publish_loop(client: redis::Client, rx: Receiver<Msg>, opts: &Options, counts
                 } else {
                     counts.published.fetch_add(n, Ordering::Relaxed);
                 }
+                counts.in_flight.fetch_sub(n as i64, Ordering::Relaxed);
                 batch.clear();
             }
         } else if give_up || batch.len() >= PIPELINE {
@@ -251,12 +286,16 @@ fn publish_loop(client: redis::Client, rx: Receiver<Msg>, opts: &Options, counts
             counts
                 .dropped
                 .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            counts
+                .in_flight
+                .fetch_sub(batch.len() as i64, Ordering::Relaxed);
             batch.clear();
         }
         if let Some(t) = closing_since {
             if (rx.is_empty() && batch.is_empty()) || t.elapsed() >= FLUSH {
                 let left = rx.try_iter().count() + batch.len();
                 counts.dropped.fetch_add(left as u64, Ordering::Relaxed);
+                counts.in_flight.store(0, Ordering::Relaxed);
                 return;
             }
         }

@@ -1,5 +1,7 @@
-//! `modules.external`: detectors in other languages (slips-external), wired between the
-//! sinks (what they read) and the engine (where their evidence goes).
+//! Detectors in other languages, wired between the sinks (what they read) and the engine
+//! (where their evidence goes): the programs of `modules.external` (slips-external, JSON
+//! lines on their standard input and output) and, with `redis.evidence_in`, whatever
+//! publishes evidence on Redis' `evidence_in` channel (slips-redis).
 
 use anyhow::Result;
 use slips_core::summary::WindowSummary;
@@ -19,9 +21,20 @@ const LISTED: u64 = 100;
 /// The running modules and what their evidence became.
 pub struct External {
     modules: Modules,
+    redis: Option<RedisIn>,
     accepted: u64,
     refused: u64,
 }
+
+/// Evidence from Redis, and the publisher the modules there read.
+struct RedisIn {
+    inbox: slips_redis::Inbox,
+    sent: slips_redis::Sent,
+    quiet: Duration,
+}
+
+/// How long the end of a run waits for the Redis publisher to send what is queued.
+const REDIS_SENT: Duration = Duration::from_secs(2);
 
 /// The sink that publishes to the modules.
 struct ExternalSink(Publisher);
@@ -77,11 +90,39 @@ impl External {
         Ok(Some((
             External {
                 modules,
+                redis: None,
                 accepted: 0,
                 refused: 0,
             },
             Box::new(ExternalSink(publisher)),
         )))
+    }
+
+    /// Takes evidence from Redis' `evidence_in` too (or only), published by modules that read
+    /// what `sent` publishes. Waits a little for the subscription, so that a module's answer
+    /// to the first records is not missed (pub/sub keeps nothing).
+    pub fn listen_redis(
+        this: Option<External>,
+        url: &str,
+        sent: slips_redis::Sent,
+        quiet: Duration,
+    ) -> Result<External> {
+        let inbox = slips_redis::Inbox::start(url, "evidence_in")
+            .map_err(|e| crate::input::UsageError(e.to_string()))?;
+        if !inbox.wait_subscribed(Duration::from_secs(2)) {
+            warn!(
+                "redis {url}: not subscribed to evidence_in yet; evidence published before is lost"
+            );
+        }
+        info!("external modules: listening on {}", inbox.source());
+        let mut x = this.unwrap_or(External {
+            modules: Modules::none(),
+            redis: None,
+            accepted: 0,
+            refused: 0,
+        });
+        x.redis = Some(RedisIn { inbox, sent, quiet });
+        Ok(x)
     }
 
     fn take(&mut self, engine: &mut Engine, inbound: Vec<slips_external::Inbound>) {
@@ -108,7 +149,10 @@ impl External {
 
     /// Hands the evidence that arrived to the engine.
     pub fn submit_to(&mut self, engine: &mut Engine) {
-        let inbound = self.modules.drain();
+        let mut inbound = self.modules.drain();
+        if let Some(r) = &self.redis {
+            inbound.extend(r.inbox.drain());
+        }
         if !inbound.is_empty() {
             self.take(engine, inbound);
         }
@@ -120,6 +164,23 @@ impl External {
         let modules = std::mem::replace(&mut self.modules, Modules::none());
         let (last, reports) = modules.finish(GRACE);
         self.take(engine, last);
+        if let Some(r) = self.redis.take() {
+            if !r.sent.wait(REDIS_SENT) {
+                warn!("redis: the last messages were not all sent; modules may miss them");
+            }
+            let (last, report) = r.inbox.finish(r.quiet, r.quiet * 10);
+            self.take(engine, last);
+            let line = format!(
+                "redis evidence_in: {} message(s) received, {} dropped (the engine was too far \
+                 behind), {} reconnect(s)",
+                report.received, report.dropped, report.reconnects
+            );
+            if report.dropped > 0 || report.reconnects > 0 {
+                warn!("{line}");
+            } else {
+                info!("{line}");
+            }
+        }
         for r in reports {
             let line = format!(
                 "external module {}: {} message(s) sent, {} dropped (it read too slowly), {} \

@@ -523,6 +523,7 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         }));
     }
     let redis_url = cli.redis.clone().unwrap_or_else(|| cfg.redis.url.clone());
+    let mut redis_sent = None;
     if !redis_url.trim().is_empty() {
         let sink = slips_redis::RedisSink::start(slips_redis::Options {
             url: redis_url.trim().to_string(),
@@ -532,12 +533,24 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             prefix: "slips:".into(),
         })
         .map_err(|e| UsageError(e.to_string()))?;
+        redis_sent = Some(sink.sent());
         sinks.push(Box::new(sink));
     }
     let mut external = external.map(|(x, sink)| {
         sinks.push(sink);
         x
     });
+    if let (true, Some(sent)) = (cfg.redis.evidence_in, redis_sent) {
+        let quiet = Duration::from_secs_f64(cfg.redis.evidence_wait);
+        external = Some(crate::external::External::listen_redis(
+            external,
+            redis_url.trim(),
+            sent,
+            quiet,
+        )?);
+    } else if cfg.redis.evidence_in {
+        warn!("redis.evidence_in is set but no Redis URL is given (--redis or redis.url): ignored");
+    }
     info!("sinks: {}", sinks.names().join(", "));
     for r in &restored {
         sinks.blocking(r)?;

@@ -7,32 +7,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// Zeek JSON dns.log lines: 10.0.0.5 asks for names under `n` distinct TLDs.
-fn dns_log(dir: &Path, n: usize) -> std::path::PathBuf {
-    let tlds = [
-        "com", "net", "org", "io", "ru", "cn", "xyz", "top", "info", "biz", "de", "fr",
-    ];
-    let mut text = String::new();
-    for (i, tld) in tlds.iter().take(n).enumerate() {
-        text.push_str(&format!(
-            "{{\"ts\":{},\"uid\":\"D{i}\",\"id.orig_h\":\"10.0.0.5\",\"id.orig_p\":{},\"id.resp_h\":\"10.0.0.1\",\"id.resp_p\":53,\"proto\":\"udp\",\"query\":\"host{i}.example.{tld}\",\"qtype_name\":\"A\",\"rcode_name\":\"NOERROR\",\"answers\":[\"192.0.2.{i}\"]}}\n",
-            1_600_000_000 + i,
-            5000 + i
-        ));
-    }
-    let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    std::fs::write(logs.join("dns.log"), text).unwrap();
-    logs
-}
-
-fn example() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/external/distinct_tlds.py")
-        .display()
-        .to_string()
-}
-
 const BAD: &str = r#"
 import sys, json
 for line in sys.stdin:
@@ -61,7 +35,7 @@ fn a_python_module_raises_an_alert_and_bad_evidence_is_refused() {
         &cfg,
         format!(
             "detection:\n  evidence_detection_threshold: 0.1\nmodules:\n  external:\n    - name: tlds\n      command: [python3, '{}', '10']\n      channels: [new_dns]\n    - name: broken\n      command: [python3, '{}']\n      channels: [new_flow, new_dns]\n",
-            example(),
+            distinct_tlds_example(),
             bad.display()
         ),
     )

@@ -251,3 +251,111 @@ fn redis_settings_select_channels_cap_lists_and_set_ttls() {
         .unwrap();
     assert_eq!(alerts, 0);
 }
+
+/// A module on Redis that answers the first DNS record with two bad messages.
+const BAD_ON_REDIS: &str = r#"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from distinct_tlds import Resp
+sub, pub_ = Resp(sys.argv[2]), Resp(sys.argv[2])
+sub.command("SUBSCRIBE", "new_dns")
+print("subscribed", flush=True)
+while True:
+    kind, _, payload = sub.reply()
+    if kind == b"message":
+        pub_.command("PUBLISH", "evidence_in", "not json at all")
+        pub_.command("PUBLISH", "evidence_in", json.dumps({"type": "X", "attacker": "10.0.0.5", "threat_level": "severe", "confidence": 1, "description": "d", "timestamp": 1600000001}))
+        break
+"#;
+
+/// A module process that runs until the test ends.
+struct Module(Child);
+
+impl Drop for Module {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `python3 ARGS` and waits for its "subscribed" line.
+fn module(args: &[&str]) -> Module {
+    use std::io::BufRead;
+    let mut child = Command::new("python3")
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "subscribed", "{args:?}");
+    Module(child)
+}
+
+#[test]
+fn a_python_module_on_redis_raises_an_alert_and_bad_evidence_is_refused() {
+    let Some(srv) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dns_log(dir.path(), 12);
+    let example = distinct_tlds_example();
+    let examples = std::path::Path::new(&example).parent().unwrap();
+    let bad = dir.path().join("bad.py");
+    std::fs::write(&bad, BAD_ON_REDIS).unwrap();
+    let url = srv.url();
+    let _tlds = module(&[&example, "--redis", &url, "10"]);
+    let _bad = module(&[bad.to_str().unwrap(), examples.to_str().unwrap(), &url]);
+    let cfg = dir.path().join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        "detection:\n  evidence_detection_threshold: 0.1\nredis:\n  evidence_in: true\n  evidence_wait: 1\n",
+    )
+    .unwrap();
+    let (out, _, stderr) = analyse(&logs, &["-c", cfg.to_str().unwrap(), "--redis", &url]);
+    let out = out.path().join("out");
+    assert!(
+        stderr.contains("External modules: 1 evidence accepted, 2 refused"),
+        "{stderr}"
+    );
+    let snap = evidence_snapshot(&out);
+    assert!(
+        snap.contains("EXTERNAL_MODULE | profile 10.0.0.5 | tw 1 | attacker SRC 10.0.0.5")
+            && snap.contains("MANY_DISTINCT_TLDS: 10 distinct top-level domains queried"),
+        "{snap}"
+    );
+    let alerts = alerts_json(&out);
+    let ev = alerts
+        .iter()
+        .find(|a| a["Slips"]["evidence_type"] == "EXTERNAL_MODULE")
+        .unwrap();
+    assert_eq!(ev["Slips"]["detector"], "redis:evidence_in");
+    let log = std::fs::read_to_string(out.join("alerts.log")).unwrap();
+    assert!(
+        log.contains("Src IP 10.0.0.5") && log.contains("Generated an alert"),
+        "{log}"
+    );
+    let errors = std::fs::read_to_string(out.join("errors.log")).unwrap();
+    for why in ["not evidence JSON", "threat_level must be"] {
+        assert!(errors.contains(why), "{why}: {errors}");
+    }
+    let slips_log = std::fs::read_to_string(out.join("slips.log")).unwrap();
+    assert!(
+        slips_log.contains("redis evidence_in: 3 message(s) received, 0 dropped"),
+        "{slips_log}"
+    );
+}
+
+#[test]
+fn evidence_in_is_off_unless_asked_for() {
+    let Some(srv) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dns_log(dir.path(), 12);
+    let example = distinct_tlds_example();
+    let url = srv.url();
+    let _tlds = module(&[&example, "--redis", &url, "10"]);
+    let (out, _, stderr) = analyse(&logs, &["--redis", &url]);
+    assert!(!stderr.contains("External modules"), "{stderr}");
+    let snap = evidence_snapshot(&out.path().join("out"));
+    assert!(!snap.contains("EXTERNAL_MODULE"), "{snap}");
+}

@@ -142,3 +142,29 @@ pub fn slips_on_stdin(out: &Path, extra: &[&str]) -> std::process::Child {
         .spawn()
         .expect("start slips")
 }
+
+/// Zeek JSON dns.log lines: 10.0.0.5 asks for names under `n` distinct TLDs.
+pub fn dns_log(dir: &Path, n: usize) -> PathBuf {
+    let tlds = [
+        "com", "net", "org", "io", "ru", "cn", "xyz", "top", "info", "biz", "de", "fr",
+    ];
+    let mut text = String::new();
+    for (i, tld) in tlds.iter().take(n).enumerate() {
+        text.push_str(&format!(
+            "{{\"ts\":{},\"uid\":\"D{i}\",\"id.orig_h\":\"10.0.0.5\",\"id.orig_p\":{},\"id.resp_h\":\"10.0.0.1\",\"id.resp_p\":53,\"proto\":\"udp\",\"query\":\"host{i}.example.{tld}\",\"qtype_name\":\"A\",\"rcode_name\":\"NOERROR\",\"answers\":[\"192.0.2.{i}\"]}}\n",
+            1_600_000_000 + i,
+            5000 + i
+        ));
+    }
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("dns.log"), text).unwrap();
+    logs
+}
+
+pub fn distinct_tlds_example() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/external/distinct_tlds.py")
+        .display()
+        .to_string()
+}
