@@ -6,8 +6,10 @@ use crate::Error;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use rusqlite::{params, Connection};
 use slips_core::summary::{ProfileSummary, WindowSummary};
+use slips_core::Mac;
 use slips_core::{Alert, BlockingEvent, Evidence, Flow, Record};
 use slips_output::{Now, OutputError, Sink};
+use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -75,10 +77,6 @@ impl DbSink {
                 "synchronous",
                 if opts.live { "NORMAL" } else { "OFF" },
             )?;
-            if !opts.live {
-                // One checkpoint at the end instead of one per 1,000 pages.
-                conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-            }
             conn.pragma_update(None, "cache_size", -65536)?;
             conn.execute_batch(TABLES)?;
             if opts.live {
@@ -224,6 +222,7 @@ fn write_loop(
         rows: 0,
         since_commit: 0,
         last_commit: Instant::now(),
+        text: Text::default(),
     };
     let result = loop {
         match rx.recv_timeout(LIVE_COMMIT) {
@@ -283,6 +282,55 @@ struct Writer<'c> {
     rows: u64,
     since_commit: usize,
     last_commit: Instant,
+    text: Text,
+}
+
+/// The text of a record's addresses, reused from row to row.
+#[derive(Default)]
+struct Text {
+    profile: String,
+    saddr: String,
+    daddr: String,
+    smac: String,
+    dmac: String,
+}
+
+/// `ip` as text in `buf` (IPv4 by hand: most addresses are).
+fn ip_text(ip: IpAddr, buf: &mut String) -> &str {
+    buf.clear();
+    match ip {
+        IpAddr::V4(a) => {
+            for (i, o) in a.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf.push('.');
+                }
+                if o >= 100 {
+                    buf.push(char::from(b'0' + o / 100));
+                }
+                if o >= 10 {
+                    buf.push(char::from(b'0' + o / 10 % 10));
+                }
+                buf.push(char::from(b'0' + o % 10));
+            }
+        }
+        IpAddr::V6(a) => {
+            let _ = write!(buf, "{a}");
+        }
+    }
+    buf
+}
+
+fn mac_text(m: Mac, buf: &mut String) -> &str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.clear();
+    for (i, b) in m.0.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(':');
+        }
+        buf.push(char::from(HEX[usize::from(b >> 4)]));
+        buf.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    buf
 }
 
 /// SQLite integers are signed; counts never come near the limit.
@@ -366,6 +414,18 @@ impl Writer<'_> {
     fn record(&mut self, r: &Record, profile: Option<IpAddr>) -> rusqlite::Result<()> {
         let (saddr, daddr) = r.hosts();
         let (sport, dport) = ports(r);
+        // Addresses are written into buffers kept from row to row (formatting them through
+        // `Display` and a new String each was a tenth of the writer's time).
+        let Text {
+            profile: pt,
+            saddr: st,
+            daddr: dt,
+            smac: smt,
+            dmac: dmt,
+        } = &mut self.text;
+        let profile = profile.map(|p| ip_text(p, pt));
+        let saddr = saddr.map(|a| ip_text(a, st));
+        let daddr = daddr.map(|a| ip_text(a, dt));
         // Connections are columns only: serialising a million of them as JSON would cost
         // more than the rest of the row. Other records have no connection columns.
         let conn = match r {
@@ -376,10 +436,10 @@ impl Writer<'_> {
             r.ts().secs(),
             r.kind().as_str(),
             r.uid().filter(|u| !u.is_empty()),
-            profile.map(|p| p.to_string()),
-            saddr.map(|a| a.to_string()),
+            profile,
+            saddr,
             sport,
-            daddr.map(|a| a.to_string()),
+            daddr,
             dport,
             conn.map(|c| c.proto().as_str()),
             domain(r),
@@ -391,8 +451,8 @@ impl Writer<'_> {
             conn.map(|c| c.state.as_str()),
             conn.map(|c| c.history.as_str()).filter(|h| !h.is_empty()),
             conn.and_then(|c| c.service.as_deref()),
-            conn.and_then(|c| c.smac).map(|m| m.to_string()),
-            conn.and_then(|c| c.dmac).map(|m| m.to_string()),
+            conn.and_then(|c| c.smac).map(|m| mac_text(m, smt)),
+            conn.and_then(|c| c.dmac).map(|m| mac_text(m, dmt)),
             conn.is_none().then(|| json(r)),
         ])?;
         Ok(())
@@ -521,5 +581,34 @@ impl Writer<'_> {
             ])?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_written_as_display_writes_them() {
+        let mut buf = String::new();
+        for ip in [
+            "0.0.0.0",
+            "9.10.99.100",
+            "255.255.255.255",
+            "192.168.1.7",
+            "::1",
+            "2001:db8::ff00:42:8329",
+            "::ffff:10.0.0.1",
+        ] {
+            let a: IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_text(a, &mut buf), a.to_string());
+        }
+        for o in 0..=255u8 {
+            let a = IpAddr::from([o, 255 - o, o / 3, o.wrapping_mul(7)]);
+            assert_eq!(ip_text(a, &mut buf), a.to_string());
+        }
+        for m in [[0u8; 6], [0xff; 6], [0x00, 0x1b, 0x2c, 0xa0, 0x0f, 0xf0]] {
+            assert_eq!(mac_text(Mac(m), &mut buf), Mac(m).to_string());
+        }
     }
 }
