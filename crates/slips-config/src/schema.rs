@@ -837,7 +837,7 @@ impl Field<'_> {
             Raw::Str(s) => TimeWindowWidth::parse(s),
             _ => self.number().and_then(TimeWindowWidth::from_seconds),
         };
-        w.ok_or_else(|| self.invalid("a positive number of seconds or \"only_one_tw\""))
+        w.ok_or_else(|| self.invalid("1 to 604800 seconds (one week) or \"only_one_tw\""))
     }
 
     /// A duration in seconds: a number in `default_unit` seconds, or text like
@@ -1504,7 +1504,7 @@ mod tests {
     fn invalid_values_name_the_key() {
         let cases: &[(&str, &str, &str)] = &[
             ("parameters:\n  time_window_width: abc\n", "parameters.time_window_width",
-             "parameters.time_window_width: expected a positive number of seconds or \"only_one_tw\", got \"abc\""),
+             "parameters.time_window_width: expected 1 to 604800 seconds (one week) or \"only_one_tw\", got \"abc\""),
             ("parameters:\n  time_window_width: 0\n", "parameters.time_window_width", "got 0"),
             ("parameters:\n  time_window_width: -60\n", "parameters.time_window_width", "got -60"),
             ("parameters:\n  time_window_width: .inf\n", "parameters.time_window_width", "got inf"),

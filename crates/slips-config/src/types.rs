@@ -20,12 +20,24 @@ impl TimeWindowWidth {
     /// Slips' default: one hour.
     pub const DEFAULT: TimeWindowWidth = TimeWindowWidth(3600.0);
 
-    /// A width of `seconds`, or `None` unless it is a positive finite number.
+    /// The narrowest window: below a second windows say nothing about behaviour, and a
+    /// width of 1e-300 made every record its own window.
+    pub const MIN_SECONDS: f64 = 1.0;
+    /// The widest window short of `only_one_tw` (one week).
+    pub const MAX_SECONDS: f64 = 604_800.0;
+
+    /// A width of `seconds`, or `None` unless it is from one second to one week (or Slips'
+    /// `only_one_tw` number itself).
     pub fn from_seconds(seconds: f64) -> Option<TimeWindowWidth> {
-        (seconds.is_finite() && seconds > 0.0).then_some(TimeWindowWidth(seconds))
+        if seconds == Self::ONLY_ONE_SECONDS {
+            return Some(Self::ONLY_ONE);
+        }
+        (Self::MIN_SECONDS..=Self::MAX_SECONDS)
+            .contains(&seconds)
+            .then_some(TimeWindowWidth(seconds))
     }
 
-    /// Parse `"300"`, `"0.5"` or `"only_one_tw"` (surrounding blanks and quotes ignored,
+    /// Parse `"300"`, `"1.5"` or `"only_one_tw"` (surrounding blanks and quotes ignored,
     /// case-insensitive).
     pub fn parse(s: &str) -> Option<TimeWindowWidth> {
         let t = s.trim().trim_matches(|c| c == '\'' || c == '"').trim();
@@ -64,7 +76,7 @@ impl fmt::Display for TimeWindowWidth {
 
 /// A time-window width that could not be parsed (for command-line parsing).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("expected a positive number of seconds or \"only_one_tw\", got {0:?}")]
+#[error("expected 1 to 604800 seconds (one week) or \"only_one_tw\", got {0:?}")]
 pub struct InvalidWindowWidth(pub String);
 
 impl FromStr for TimeWindowWidth {
@@ -215,6 +227,20 @@ mod tests {
         assert_eq!(TimeWindowWidth::parse("-5"), None);
         assert_eq!(TimeWindowWidth::parse("abc"), None);
         assert_eq!(TimeWindowWidth::parse("inf"), None);
+        // Bounded: a second to a week, or Slips' only_one_tw number.
+        assert_eq!(TimeWindowWidth::parse("1e-300"), None);
+        assert_eq!(TimeWindowWidth::parse("0.5"), None);
+        assert_eq!(TimeWindowWidth::parse("1e300"), None);
+        assert_eq!(TimeWindowWidth::parse("604801"), None);
+        assert_eq!(TimeWindowWidth::parse("1").map(|w| w.seconds()), Some(1.0));
+        assert_eq!(
+            TimeWindowWidth::parse("604800").map(|w| w.seconds()),
+            Some(604_800.0)
+        );
+        assert_eq!(
+            TimeWindowWidth::parse("9999999999"),
+            Some(TimeWindowWidth::ONLY_ONE)
+        );
         assert!(TimeWindowWidth::ONLY_ONE.is_only_one());
         assert!(!TimeWindowWidth::DEFAULT.is_only_one());
         assert_eq!(TimeWindowWidth::ONLY_ONE.to_string(), "only_one_tw");
@@ -222,7 +248,7 @@ mod tests {
         let e = "x".parse::<TimeWindowWidth>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "expected a positive number of seconds or \"only_one_tw\", got \"x\""
+            "expected 1 to 604800 seconds (one week) or \"only_one_tw\", got \"x\""
         );
     }
 

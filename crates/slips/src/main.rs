@@ -26,7 +26,8 @@ fn main() -> ExitCode {
     });
     let cli = cli::Cli::parse_from(args);
     match run::main(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        // Everything was written; an interrupted analysis still says it was interrupted.
+        Ok(()) => run::signal_exit_code().map_or(ExitCode::SUCCESS, ExitCode::from),
         Err(e) => {
             let usage = e.downcast_ref::<input::UsageError>().is_some()
                 || e.downcast_ref::<slips_config::ConfigError>().is_some();

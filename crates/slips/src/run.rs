@@ -18,8 +18,8 @@ use slips_output::{
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
@@ -42,7 +42,10 @@ fn load_config(cli: &Analyse) -> Result<(Config, Vec<String>)> {
     };
     let width = match cli.window_width {
         Some(w) => Some(TimeWindowWidth::from_seconds(w).ok_or_else(|| {
-            UsageError(format!("-w expects a positive number of seconds, got {w}"))
+            UsageError(format!(
+                "-w expects 1 to 604800 seconds (one week; only_one_tw in the configuration \
+                 for one window), got {w}"
+            ))
         })?),
         None => None,
     };
@@ -175,6 +178,15 @@ fn dispatch(
 }
 
 /// Dispatches the command line: analysis, evaluation, model and classifier tools.
+/// The signal that stopped the analysis, if one did.
+static SIGNAL: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+
+/// The exit code after an analysis a signal stopped (130 for SIGINT, 143 for SIGTERM).
+pub fn signal_exit_code() -> Option<u8> {
+    let sig = SIGNAL.get()?.load(Ordering::Relaxed);
+    (sig != 0).then(|| u8::try_from(128 + sig).unwrap_or(u8::MAX))
+}
+
 pub fn main(cli: Cli) -> Result<()> {
     match cli.command {
         None if cli.analyse.list_detectors => {
@@ -307,10 +319,13 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         InputKind::Stdin(_) => PathBuf::from("stdin"),
         _ => spec.path().to_path_buf(),
     };
-    // SIGINT / SIGTERM: stop reading, flush everything, exit 0; a second signal exits at once.
+    // SIGINT / SIGTERM: stop reading, flush everything, exit 128 + the signal as tools do; a
+    // second signal exits at once.
     let stop = Arc::new(AtomicBool::new(false));
+    let signal = SIGNAL.get_or_init(|| Arc::new(AtomicUsize::new(0)));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(sig, 130, stop.clone())?;
+        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, stop.clone())?;
+        signal_hook::flag::register_usize(sig, signal.clone(), sig as usize)?;
         signal_hook::flag::register(sig, stop.clone())?;
     }
     let entries = if cli.no_detection {

@@ -369,7 +369,7 @@ fn a_scanner_is_blocked_both_ways_then_let_go_and_protected_hosts_never_are() {
     assert!(lab.attacker.ping("10.88.2.2") && lab.curl(&lab.attacker, "10.88.2.2"));
 
     let (code, output) = stop(child);
-    assert_eq!(code, 0, "{output}");
+    assert_eq!(code, 130, "interrupted: {output}");
     let summary = output
         .lines()
         .find(|l| l.starts_with("Blocking: "))
@@ -427,7 +427,7 @@ fn iptables_ipv6_blocks_survive_a_restart_with_keep_on_exit_and_clearblocking_re
         "the attacker's other address is not blocked"
     );
     let (code, output) = stop(child);
-    assert_eq!(code, 0, "{output}");
+    assert_eq!(code, 130, "interrupted: {output}");
     let kept = std::fs::read_to_string(&log).unwrap();
     assert!(
         kept.contains("keep block of fd88:1::2 after exit"),
@@ -450,7 +450,7 @@ fn iptables_ipv6_blocks_survive_a_restart_with_keep_on_exit_and_clearblocking_re
     );
     assert!(!lab.curl(&lab.attacker, "fd88:2::2"));
     let (code, output) = stop(child);
-    assert_eq!(code, 0, "{output}");
+    assert_eq!(code, 130, "interrupted: {output}");
 
     // -cb removes exactly what slips created.
     let o = lab

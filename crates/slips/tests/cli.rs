@@ -47,9 +47,11 @@ fn usage_errors_exit_with_2() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("Zeek log"), "{err}");
-    let (code, err) = stderr_of(&["-f", junk.to_str().unwrap(), "-w", "0"]);
-    assert_eq!(code, 2);
-    assert!(err.contains("-w"), "{err}");
+    for w in ["0", "1e-300", "1e300"] {
+        let (code, err) = stderr_of(&["-f", junk.to_str().unwrap(), "-w", w]);
+        assert_eq!(code, 2);
+        assert!(err.contains("-w expects 1 to 604800 seconds"), "{err}");
+    }
     let cfg = dir.path().join("bad.yaml");
     std::fs::write(&cfg, "parameters:\n  time_window_width: abc\n").unwrap();
     let (code, err) = stderr_of(&["-f", junk.to_str().unwrap(), "-c", cfg.to_str().unwrap()]);
@@ -378,4 +380,45 @@ fn default_configuration_whitelists_organisations_from_any_folder() {
         "{slog}"
     );
     assert!(!stderr.contains("WARN"), "{stderr}");
+}
+
+/// SIGTERM stops an analysis that waits for its input: everything read is analysed and
+/// written, and the exit code says it was a signal (128 + 15), as tools do.
+#[test]
+fn sigterm_flushes_and_exits_143() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = slips_on_stdin(&out, &[]);
+    let mut stdin = child.stdin.take().unwrap();
+    for i in 0..40 {
+        writeln!(stdin, "{}", zeek_conn_line(i)).unwrap();
+    }
+    stdin.flush().unwrap();
+    // The input stays open: slips waits for more until the signal.
+    let t = std::time::Instant::now();
+    while !out.join("slips.log").exists() && t.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "slips did not stop within 2 s of SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert_eq!(status.code(), Some(143));
+    let snap = evidence_snapshot(&out);
+    assert!(snap.contains("profile 10.0.0.5"), "{snap}");
 }

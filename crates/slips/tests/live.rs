@@ -111,7 +111,7 @@ fn live_capture_finds_a_scan_and_stops_on_sigint() {
     assert!(sh(&["kill", "-INT", &child.id().to_string()]));
     let o = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert_eq!(o.status.code(), Some(130), "{stderr}");
     assert!(seen, "no scan evidence while running; stderr: {stderr}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("Total analyzed IPs: "), "{stdout}");
