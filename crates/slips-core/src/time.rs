@@ -13,10 +13,25 @@ pub struct Timestamp(f64);
 impl Timestamp {
     pub const ZERO: Timestamp = Timestamp(0.0);
 
-    /// Returns `None` for NaN or infinite values so that a bad timestamp can never poison
-    /// ordering or window arithmetic.
+    /// The latest event time a record may carry (2200-01-01): beyond it a value is a
+    /// corrupt or hostile field, not a time (1e308 once made windows of 1e304).
+    pub const MAX_EVENT_SECS: f64 = 7_258_118_400.0;
+    /// The longest duration a record may state (ten years; a "Long connection of 2.8e296
+    /// hours" came from a duration of 1e300).
+    pub const MAX_DURATION_SECS: f64 = 315_576_000.0;
+
+    /// An event time: `None` for NaN, infinite, negative or beyond
+    /// [`Timestamp::MAX_EVENT_SECS`], so that a bad timestamp can never poison ordering or
+    /// window arithmetic. Every reader builds its records' times through this.
     pub fn new(secs: f64) -> Option<Self> {
-        secs.is_finite().then_some(Timestamp(secs))
+        (0.0..=Self::MAX_EVENT_SECS)
+            .contains(&secs)
+            .then_some(Timestamp(secs))
+    }
+
+    /// Whether `secs` is a duration a record may state (0 to ten years).
+    pub fn plausible_duration(secs: f64) -> bool {
+        (0.0..=Self::MAX_DURATION_SECS).contains(&secs)
     }
 
     /// For values known to be finite (constants, sums of finite values in range).

@@ -25,7 +25,7 @@
 
 use crate::error::LineError;
 use crate::source::{LineParser, Parsed};
-use crate::text::{float, flow_uid, ip, parse_time, parse_time_of_day, port, uint};
+use crate::text::{duration, flow_uid, ip, parse_time, parse_time_of_day, port, uint};
 use slips_core::{Conn, ConnState, Flow, GroundTruth, Mac, Proto, Record, Str, Timestamp};
 use std::collections::VecDeque;
 
@@ -305,7 +305,7 @@ impl ArgusParser {
             }
         }
         self.last_tod = Some(tod);
-        Some(Timestamp::from_secs(self.day as f64 * 86_400.0 + tod))
+        Timestamp::new(self.day as f64 * 86_400.0 + tod)
     }
 
     fn delimited(&mut self, line: &str, d: u8, fixed: bool) -> Result<Option<Flow>, LineError> {
@@ -439,7 +439,11 @@ fn build(f: Fields, ts: Timestamp) -> Result<Option<Flow>, LineError> {
         dport = sport >> 8;
         sport &= 0xff;
     }
-    let mut duration = f.dur.map(|d| float("Dur", d)).transpose()?.unwrap_or(0.0);
+    let mut duration = f
+        .dur
+        .map(|d| duration("Dur", d))
+        .transpose()?
+        .unwrap_or(0.0);
     if let (0.0, Some(end)) = (duration, f.end) {
         if let Some(e) = parse_time(end) {
             duration = (e.secs() - ts.secs()).max(0.0);

@@ -452,7 +452,17 @@ impl SuricataParser {
                 let f = e.flow.as_ref().ok_or(LineError::Missing("flow"))?;
                 let start = time("flow.start", &f.start)?;
                 let duration = match &f.end {
-                    Some(_) => (time("flow.end", &f.end)?.secs() - start.secs()).max(0.0),
+                    Some(end) => {
+                        let d = (time("flow.end", &f.end)?.secs() - start.secs()).max(0.0);
+                        if !Timestamp::plausible_duration(d) {
+                            return Err(LineError::field(
+                                "flow.end",
+                                end,
+                                "more than ten years after flow.start",
+                            ));
+                        }
+                        d
+                    }
                     None => 0.0,
                 };
                 let tcp = match &e.tcp {

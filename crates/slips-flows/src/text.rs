@@ -135,6 +135,16 @@ pub(crate) fn uint(field: &'static str, s: &str) -> Result<u64, LineError> {
         .map_err(|_| LineError::field(field, s, "not an unsigned integer"))
 }
 
+/// A duration column: a number of seconds from 0 to ten years.
+pub(crate) fn duration(field: &'static str, s: &str) -> Result<f64, LineError> {
+    let d = float(field, s)?;
+    if Timestamp::plausible_duration(d) {
+        Ok(d)
+    } else {
+        Err(LineError::field(field, s, "a duration of 0 to ten years"))
+    }
+}
+
 pub(crate) fn float(field: &'static str, s: &str) -> Result<f64, LineError> {
     let t = s.trim();
     if t.is_empty() {

@@ -17,8 +17,11 @@ pub enum ValueError {
     Bool,
     /// Not a MAC address.
     Mac,
-    /// Not a timestamp (seconds since the epoch or ISO 8601), or NaN / infinite.
+    /// Not a timestamp (seconds since the epoch or ISO 8601), or NaN / infinite / before
+    /// 1970 / after 2200.
     Time,
+    /// A duration that is negative or longer than ten years.
+    Duration,
     /// The JSON value has the wrong type for the field (e.g. an object where a string is expected).
     Type,
     /// An ARP operation other than `request` / `reply`.
@@ -33,7 +36,8 @@ impl fmt::Display for ValueError {
             ValueError::Float => "invalid or non-finite number",
             ValueError::Bool => "invalid boolean",
             ValueError::Mac => "invalid MAC address",
-            ValueError::Time => "invalid or non-finite timestamp",
+            ValueError::Time => "invalid timestamp (seconds from 1970 to 2200 expected)",
+            ValueError::Duration => "duration out of range (0 to ten years)",
             ValueError::Type => "wrong JSON type",
             ValueError::ArpOperation => "unknown ARP operation",
         })

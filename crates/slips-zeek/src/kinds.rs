@@ -223,7 +223,12 @@ impl Kind for ConnK {
             ConnF::RespP => r.dport = v.u16()?.unwrap_or(0),
             ConnF::Proto => r.proto = v.with_str(Proto::parse)?,
             ConnF::Service => r.service = v.text()?,
-            ConnF::Duration => r.duration = v.float()?.unwrap_or(0.0),
+            ConnF::Duration => {
+                r.duration = v.float()?.unwrap_or(0.0);
+                if !Timestamp::plausible_duration(r.duration) {
+                    return Err(ValueError::Duration);
+                }
+            }
             ConnF::OrigBytes => r.sbytes = v.uint()?.unwrap_or(0),
             ConnF::RespBytes => r.dbytes = v.uint()?.unwrap_or(0),
             ConnF::State => {

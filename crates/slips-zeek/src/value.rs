@@ -576,8 +576,8 @@ impl Value for JVal<'_> {
     fn time(&self) -> Result<Option<Timestamp>, ValueError> {
         match self {
             JVal::Null => Ok(None),
-            JVal::U64(n) => Ok(Timestamp::new(*n as f64)),
-            JVal::I64(n) => Ok(Timestamp::new(*n as f64)),
+            JVal::U64(n) => Timestamp::new(*n as f64).map(Some).ok_or(ValueError::Time),
+            JVal::I64(n) => Timestamp::new(*n as f64).map(Some).ok_or(ValueError::Time),
             JVal::F64(f) => Timestamp::new(*f).map(Some).ok_or(ValueError::Time),
             JVal::Str(s) => parse_time(s).map(Some).ok_or(ValueError::Time),
             _ => Err(ValueError::Time),

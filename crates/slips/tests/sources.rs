@@ -580,3 +580,59 @@ fn argus_ra_pipelines_on_test7() {
         );
     }
 }
+
+/// Absurd values are malformed lines naming the field, in every format; the rest is read.
+#[test]
+fn out_of_range_times_and_durations_are_malformed_with_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = |i: u32| {
+        format!(
+            r#"{{"ts":{},"uid":"C{i}","id.orig_h":"10.0.0.5","id.orig_p":{},"id.resp_h":"10.0.1.{i}","id.resp_p":23,"proto":"tcp","conn_state":"S0","duration":0.1}}"#,
+            1_600_000_000 + i,
+            40000 + i
+        )
+    };
+    let zeek = dir.path().join("conn.log");
+    let mut text = String::new();
+    for i in 0..5 {
+        text += &good(i);
+        text.push('\n');
+    }
+    text += &good(5).replace("1600000005", "1e308");
+    text.push('\n');
+    text += &good(6).replace("1600000006", "-5");
+    text.push('\n');
+    text += &good(7).replace("\"duration\":0.1", "\"duration\":1e300");
+    text.push('\n');
+    std::fs::write(&zeek, text).unwrap();
+    let (out, stdout, _) = analyse(&zeek, &[]);
+    assert!(stdout.contains("Read 5 records"), "{stdout}");
+    assert!(stdout.contains("3 malformed line(s)"), "{stdout}");
+    let errors = std::fs::read_to_string(out.path().join("out/errors.log")).unwrap();
+    for (line, field, why) in [
+        (6, "ts", "seconds from 1970 to 2200"),
+        (7, "ts", "seconds from 1970 to 2200"),
+        (8, "duration", "duration out of range"),
+    ] {
+        let hit = errors.lines().any(|l| {
+            l.contains(&format!("conn.log:{line}:")) && l.contains(field) && l.contains(why)
+        });
+        assert!(hit, "line {line} ({field}): {errors}");
+    }
+    assert!(!errors.contains("2.8e296"), "{errors}");
+
+    let f = dir.path().join("flows.binetflow");
+    let mut text = CTU.to_string();
+    text += "2018/09/27 22:40:01.000000,0.5,tcp,192.168.2.12,40001,   ->,10.0.0.1,445,S_RA,0,0,2,120,60,1,\n";
+    text += "2018/09/27 22:40:02.000000,1e300,tcp,192.168.2.12,40002,   ->,10.0.0.2,445,S_RA,0,0,2,120,60,1,\n";
+    std::fs::write(&f, text).unwrap();
+    let (out, stdout, _) = analyse(&f, &[]);
+    assert!(stdout.contains("Read 1 records"), "{stdout}");
+    let errors = std::fs::read_to_string(out.path().join("out/errors.log")).unwrap();
+    assert!(
+        errors.contains(
+            "flows.binetflow:3: bad value for `Dur`: `1e300` (a duration of 0 to ten years)"
+        ),
+        "{errors}"
+    );
+}
