@@ -77,25 +77,29 @@ pub fn detect_bytes(head: &[u8]) -> Option<InputFormat> {
     {
         return Some(InputFormat::ZeekTsv);
     }
-    let mut data = text
+    let data = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'));
-    let first = data.next()?;
-    if first.starts_with('{') {
-        if first.contains("\"event_type\"") {
+    let lines: Vec<&str> = data.take(ARGUS_LINES).collect();
+    // JSON: the first object line decides. Lines before it that are no object are the torn
+    // tail of a cut log (a file that starts mid-line), read later as malformed lines.
+    if let Some(obj) = lines.iter().find(|l| l.starts_with('{')) {
+        if obj.contains("\"event_type\"") {
             return Some(InputFormat::Suricata);
         }
-        if first.contains("\"ts\"") {
+        if obj.contains("\"ts\"") {
             return Some(InputFormat::ZeekJson);
         }
-        return None;
+        if lines[0].starts_with('{') {
+            return None;
+        }
     }
     // Argus: the first line, or one of the next few (a first record of Argus' management
     // protocol has no IP addresses).
-    std::iter::once(first)
-        .chain(data.take(ARGUS_LINES - 1))
-        .any(looks_like_argus)
+    lines
+        .iter()
+        .any(|l| looks_like_argus(l))
         .then_some(InputFormat::Argus)
 }
 
@@ -128,10 +132,8 @@ pub fn detect_path(path: &Path) -> Result<InputFormat, OpenError> {
     if meta.is_dir() {
         return Ok(InputFormat::ZeekFolder);
     }
-    let mut head = Vec::with_capacity(HEAD);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(HEAD as u64).read_to_end(&mut head))
-        .map_err(|e| OpenError::io(path, e))?;
+    // Compressed files are detected by their content too.
+    let head = slips_zeek::compressed::head(path, HEAD).map_err(|e| OpenError::io(path, e))?;
     detect_bytes(&head).ok_or_else(|| OpenError::Unrecognised {
         path: path.to_path_buf(),
         expected: EXPECTED,
@@ -165,6 +167,17 @@ pub fn detect_stream<R: BufRead + Send + 'static>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_torn_first_line_does_not_hide_the_format() {
+        let eve = b"pe\":\"flow\",\"src_ip\":\"1.2.3.4\"}\n{\"timestamp\":\"2020-01-01T00:00:00Z\",\"event_type\":\"flow\"}\n";
+        assert_eq!(detect_bytes(eve), Some(InputFormat::Suricata));
+        let zeek = b"0.1,\"uid\":\"C1\"}\n{\"ts\":1.5,\"uid\":\"C2\"}\n";
+        assert_eq!(detect_bytes(zeek), Some(InputFormat::ZeekJson));
+        // An object line without either key still tells nothing.
+        assert_eq!(detect_bytes(b"{\"a\":1}\n{\"ts\":1}\n"), None);
+    }
+
     use super::*;
 
     #[test]

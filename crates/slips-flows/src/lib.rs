@@ -122,8 +122,14 @@ pub fn open(path: &Path, format: InputFormat) -> Result<LineSource, OpenError> {
             expected: "an Argus binetflow, Suricata eve.json or nfdump file",
         });
     };
-    let file = std::fs::File::open(path).map_err(|e| OpenError::io(path, e))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let file = slips_zeek::compressed::LogFile::open(path, 256 << 10)
+        .map_err(|e| OpenError::io(path, e))?;
+    // The progress of a compressed file is unknown (its lines are counted, not its bytes).
+    let size = if file.is_compressed() {
+        0
+    } else {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    };
     let parser: Box<dyn LineParser> = match format {
         // A single Zeek log file read as a stream: its kind comes from `#path` or the name.
         InputFormat::ZeekTsv | InputFormat::ZeekJson => {
@@ -137,10 +143,5 @@ pub fn open(path: &Path, format: InputFormat) -> Result<LineSource, OpenError> {
         }
         _ => sf.parser(),
     };
-    Ok(LineSource::new(
-        path,
-        Box::new(std::io::BufReader::with_capacity(256 << 10, file)),
-        parser,
-        size,
-    ))
+    Ok(LineSource::new(path, Box::new(file), parser, size))
 }

@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod compressed;
 mod error;
 mod json;
 mod kinds;

@@ -1,15 +1,14 @@
 //! Reading Zeek log files and folders, merged by timestamp.
 
+use crate::compressed::LogFile as Input;
 use crate::error::{LineError, OpenError, Problem};
 use crate::json::parse_json_line;
 use crate::tsv::{trim_eol, TsvSchema};
 use crate::Format;
-use flate2::read::MultiGzDecoder;
 use slips_core::{Flow, RecordKind, Timestamp};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 /// At most this many problems are kept (all are counted).
@@ -130,62 +129,6 @@ impl Shared {
     }
 }
 
-/// A `Read` that counts the bytes read from the file (for the progress of `.gz` files).
-struct Counting<R> {
-    inner: R,
-    count: u64,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
-enum Input {
-    Plain(BufReader<File>),
-    Gz(BufReader<MultiGzDecoder<Counting<File>>>),
-}
-
-impl Input {
-    fn open(path: &Path, capacity: usize) -> io::Result<Input> {
-        let file = File::open(path)?;
-        Ok(if is_gz(path) {
-            Input::Gz(BufReader::with_capacity(
-                capacity,
-                MultiGzDecoder::new(Counting {
-                    inner: file,
-                    count: 0,
-                }),
-            ))
-        } else {
-            Input::Plain(BufReader::with_capacity(capacity, file))
-        })
-    }
-
-    fn reader(&mut self) -> &mut dyn BufRead {
-        match self {
-            Input::Plain(r) => r,
-            Input::Gz(r) => r,
-        }
-    }
-
-    /// Compressed bytes read so far (`.gz` only).
-    fn gz_position(&self) -> u64 {
-        match self {
-            Input::Plain(_) => 0,
-            Input::Gz(r) => r.get_ref().get_ref().count,
-        }
-    }
-}
-
-fn is_gz(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
-}
-
 /// Outcome of reading one line with [`read_line`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineRead {
@@ -263,7 +206,7 @@ impl Source {
     fn bytes_read(&self) -> u64 {
         match &self.input {
             None => self.size,
-            Some(Input::Plain(_)) => self.consumed,
+            Some(f) if !f.is_compressed() => self.consumed,
             Some(gz) => gz.gz_position().min(self.size),
         }
     }

@@ -636,3 +636,46 @@ fn out_of_range_times_and_durations_are_malformed_with_the_field_named() {
         "{errors}"
     );
 }
+
+fn gzip(from: &Path, to: &Path) {
+    let o = Command::new("gzip").arg("-c").arg(from).output().unwrap();
+    assert!(o.status.success());
+    std::fs::write(to, o.stdout).unwrap();
+}
+
+/// A single file that starts mid-line (the tail of an eve.json) is read with that one
+/// malformed line, as inside a folder; a gzip file is read whatever its name, and gives the
+/// evidence of the plain file.
+#[test]
+fn torn_and_compressed_single_files_are_read() {
+    let Some(input) = dataset("test6-malicious.suricata.json") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (plain_out, plain_stdout, _) = analyse(&input, &[]);
+    let plain = evidence_snapshot(&plain_out.path().join("out"));
+
+    let gz = dir.path().join("eve.gz");
+    gzip(&input, &gz);
+    let (out, stdout, stderr) = analyse(&gz, &[]);
+    assert_eq!(summary(&stdout), summary(&plain_stdout), "{stderr}");
+    assert_eq!(evidence_snapshot(&out.path().join("out")), plain);
+
+    let bytes = std::fs::read(&input).unwrap();
+    let torn = dir.path().join("tail-of-eve.json");
+    std::fs::write(&torn, &bytes[40..]).unwrap();
+    let (_out, stdout, stderr) = analyse(&torn, &[]);
+    assert!(stdout.contains("1 malformed line(s)"), "{stdout}\n{stderr}");
+
+    // A Zeek JSON log compressed without `.log` in its name (its kind still comes from the
+    // name: JSON has no `#path`).
+    let conn = dir.path().join("conn.log");
+    let lines: Vec<String> = (0..40).map(zeek_conn_line).collect();
+    std::fs::write(&conn, lines.join("\n") + "\n").unwrap();
+    let capture = dir.path().join("conn.gz");
+    gzip(&conn, &capture);
+    let (out, stdout, stderr) = analyse(&capture, &[]);
+    assert!(stdout.contains("Read 40 records"), "{stdout}\n{stderr}");
+    let snap = evidence_snapshot(&out.path().join("out"));
+    assert!(snap.contains("profile 10.0.0.5"), "{snap}");
+}
