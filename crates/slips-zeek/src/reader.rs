@@ -9,6 +9,7 @@ use slips_core::{Flow, RecordKind, Timestamp};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, BufRead};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 /// At most this many problems are kept (all are counted).
@@ -456,12 +457,32 @@ impl ZeekReader {
                 if name.starts_with('.') {
                     continue;
                 }
-                let Ok(m) = std::fs::metadata(&p) else {
-                    continue;
+                let m = std::fs::metadata(&p);
+                let not_a_file = match &m {
+                    Ok(m) if m.is_file() => None,
+                    Ok(m) if m.is_dir() => Some("a folder"),
+                    Ok(m) if m.file_type().is_fifo() => Some("a FIFO (named pipe), not a file"),
+                    Ok(m) if m.file_type().is_char_device() || m.file_type().is_block_device() => {
+                        Some("a device, not a file")
+                    }
+                    Ok(_) => Some("not a regular file"),
+                    Err(_) if p.is_symlink() => {
+                        Some("a symbolic link to nothing (dangling or looping)")
+                    }
+                    Err(_) => Some("cannot be read"),
                 };
-                if !m.is_file() {
+                if let Some(reason) = not_a_file {
+                    // Only what looks like a log deserves a word (subfolders are common).
+                    if is_log_name(&name) {
+                        tracing::warn!(file = %p.display(), "skipping Zeek log: {reason}");
+                        skipped_files.push(SkippedFile {
+                            path: p,
+                            reason: reason.into(),
+                        });
+                    }
                     continue;
                 }
+                let Ok(m) = m else { continue };
                 if !is_log_name(&name) {
                     tracing::debug!(file = %p.display(), "not a Zeek log file name, skipped");
                     skipped_files.push(SkippedFile {

@@ -1555,3 +1555,63 @@ fn intel_log_in_a_folder() {
     assert_eq!(b.indicator_type.as_deref(), Some("Intel::FILE_HASH"));
     assert_eq!(r.stats().total.malformed, 0);
 }
+
+#[test]
+fn links_to_nothing_fifos_and_devices_named_like_logs_are_skipped_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("conn.log"),
+        b"{\"ts\":1,\"uid\":\"C1\",\"id.orig_h\":\"10.0.0.1\",\"id.resp_h\":\"10.0.0.2\"}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(d.join("gone"), d.join("dns.log")).unwrap();
+    std::os::unix::fs::symlink(d.join("http.log"), d.join("http.log")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", d.join("weird.log")).unwrap();
+    std::fs::create_dir(d.join("notice.log")).unwrap();
+    std::fs::create_dir(d.join("extract_files")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(d.join("ssl.log"))
+        .status()
+        .is_ok_and(|s| s.success());
+    let r = ZeekReader::open(d).unwrap();
+    let names: Vec<String> = r
+        .files()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["conn.log"]);
+    let skipped: Vec<(String, String)> = r
+        .stats()
+        .skipped_files
+        .iter()
+        .map(|s| {
+            (
+                s.path.file_name().unwrap().to_string_lossy().into_owned(),
+                s.reason.clone(),
+            )
+        })
+        .collect();
+    let reason = |n: &str| {
+        skipped
+            .iter()
+            .find(|(f, _)| f == n)
+            .map(|(_, r)| r.as_str())
+            .unwrap_or("not skipped")
+    };
+    assert!(
+        reason("dns.log").contains("dangling or looping"),
+        "{skipped:?}"
+    );
+    assert!(
+        reason("http.log").contains("dangling or looping"),
+        "{skipped:?}"
+    );
+    assert!(reason("weird.log").contains("a device"), "{skipped:?}");
+    assert!(reason("notice.log").contains("a folder"), "{skipped:?}");
+    if fifo {
+        assert!(reason("ssl.log").contains("FIFO"), "{skipped:?}");
+    }
+    // A subfolder that does not look like a log is no news.
+    assert_eq!(reason("extract_files"), "not skipped");
+}
