@@ -29,6 +29,14 @@ pub enum PacketError {
         /// What went wrong, with a hint.
         reason: String,
     },
+    /// A BPF filter (`-F`) that libpcap does not compile.
+    #[error("invalid BPF filter {expr:?}: {reason}")]
+    Filter {
+        /// The expression.
+        expr: String,
+        /// libpcap's message.
+        reason: String,
+    },
     /// Live capture is not compiled in.
     #[error("live capture is not available: slips-packet was built without the `live` feature")]
     LiveUnsupported,

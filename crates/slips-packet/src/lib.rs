@@ -25,6 +25,8 @@
 
 #[allow(missing_docs)]
 pub mod banner;
+#[cfg(feature = "live")]
+mod bpf;
 mod decode;
 #[allow(missing_docs)]
 pub mod dhcp;
@@ -49,6 +51,8 @@ mod writer;
 #[allow(missing_docs)]
 pub mod x509;
 
+#[cfg(feature = "live")]
+pub use bpf::OfflineFilter;
 pub use decode::LinkType;
 pub use engine::{EngineConfig, EngineStats, PacketEngine};
 pub use error::PacketError;

@@ -51,9 +51,28 @@ impl From<&EngineStats> for SourceStats {
 
 struct Iface {
     link: LinkType,
+    /// The pcap link-type number (for the BPF filter).
+    dlt: u32,
     /// Units per second.
     res: u64,
     offset: i64,
+}
+
+#[cfg(feature = "live")]
+type Filter = crate::bpf::OfflineFilter;
+/// Without libpcap there is no filter.
+#[cfg(not(feature = "live"))]
+enum Filter {}
+
+/// Whether a packet passes the `-F` filter (always, without one).
+fn passes(filter: &mut Option<Filter>, dlt: u32, data: &[u8]) -> bool {
+    #[cfg(feature = "live")]
+    return filter.as_mut().is_none_or(|f| f.matches(dlt, data));
+    #[cfg(not(feature = "live"))]
+    {
+        let _ = (filter, dlt, data);
+        true
+    }
 }
 
 /// A pcap or pcapng file as an iterator of records.
@@ -79,6 +98,10 @@ pub struct PcapSource {
     unsupported_reported: bool,
     /// Current read buffer capacity.
     capacity: usize,
+    /// The link-type number of a legacy pcap file.
+    dlt: u32,
+    filter: Option<Filter>,
+    filter_counts: Option<(u64, u64)>,
 }
 
 impl std::fmt::Debug for PcapSource {
@@ -134,7 +157,17 @@ impl PcapSource {
             problems: Vec::new(),
             unsupported_reported: false,
             capacity: BUFFER,
+            dlt: 1,
+            filter: None,
+            filter_counts: None,
         })
+    }
+
+    /// Only packets that pass `filter` (`-F` on a file) reach the engine.
+    #[cfg(feature = "live")]
+    pub fn with_filter(mut self, filter: crate::bpf::OfflineFilter) -> PcapSource {
+        self.filter = Some(filter);
+        self
     }
 
     /// Counters so far.
@@ -171,7 +204,8 @@ impl PcapSource {
                     let mut unsupported = None;
                     match block {
                         PcapBlockOwned::LegacyHeader(h) => {
-                            self.link = LinkType::from_pcap(h.network.0 as u32);
+                            self.dlt = h.network.0 as u32;
+                            self.link = LinkType::from_pcap(self.dlt);
                             self.nanos = h.is_nanosecond_precision();
                             if let LinkType::Unsupported(v) = self.link {
                                 unsupported = Some(v);
@@ -181,7 +215,9 @@ impl PcapSource {
                             let frac = if self.nanos { 1e-9 } else { 1e-6 };
                             let ts = f64::from(b.ts_sec) + f64::from(b.ts_usec) * frac;
                             self.last_ts = ts;
-                            self.engine.feed(ts, self.link, b.data, b.origlen);
+                            if passes(&mut self.filter, self.dlt, b.data) {
+                                self.engine.feed(ts, self.link, b.data, b.origlen);
+                            }
                         }
                         PcapBlockOwned::NG(Block::SectionHeader(_)) => self.ifaces.clear(),
                         PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
@@ -192,6 +228,7 @@ impl PcapSource {
                             if self.ifaces.len() < 4096 {
                                 self.ifaces.push(Iface {
                                     link,
+                                    dlt: idb.linktype.0 as u32,
                                     res: idb
                                         .ts_resolution()
                                         .filter(|r| *r > 0)
@@ -201,27 +238,34 @@ impl PcapSource {
                             }
                         }
                         PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                            let (link, ts) = match self.ifaces.get(epb.if_id as usize) {
+                            let (link, dlt, ts) = match self.ifaces.get(epb.if_id as usize) {
                                 Some(i) => {
                                     let raw =
                                         (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                                     let secs =
                                         (raw / i.res) as f64 + (raw % i.res) as f64 / i.res as f64;
-                                    (i.link, secs + i.offset as f64)
+                                    (i.link, i.dlt, secs + i.offset as f64)
                                 }
-                                None => (LinkType::Unsupported(u32::MAX), self.last_ts),
+                                None => (LinkType::Unsupported(u32::MAX), u32::MAX, self.last_ts),
                             };
                             self.last_ts = ts;
-                            self.engine.feed(ts, link, epb.packet_data(), epb.origlen);
+                            if passes(&mut self.filter, dlt, epb.packet_data()) {
+                                self.engine.feed(ts, link, epb.packet_data(), epb.origlen);
+                            }
                         }
                         PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-                            let link = self
+                            let (link, dlt) = self
                                 .ifaces
                                 .first()
-                                .map(|i| i.link)
-                                .unwrap_or(LinkType::Ethernet);
-                            self.engine
-                                .feed(self.last_ts, link, spb.packet_data(), spb.origlen);
+                                .map_or((LinkType::Ethernet, 1), |i| (i.link, i.dlt));
+                            if passes(&mut self.filter, dlt, spb.packet_data()) {
+                                self.engine.feed(
+                                    self.last_ts,
+                                    link,
+                                    spb.packet_data(),
+                                    spb.origlen,
+                                );
+                            }
                         }
                         PcapBlockOwned::NG(_) => {}
                     }
@@ -275,6 +319,28 @@ impl PcapSource {
     fn end(&mut self) {
         self.done = true;
         self.engine.finish();
+        #[cfg(feature = "live")]
+        if let Some(f) = self.filter.take() {
+            for (dlt, why) in &f.refused_links {
+                self.problem(format!(
+                    "BPF filter {:?} does not apply to link type {dlt} ({why}): its packets \
+                     were dropped",
+                    f.expr()
+                ));
+            }
+            tracing::info!(
+                "BPF filter {:?}: {} packet(s) kept, {} dropped",
+                f.expr(),
+                f.kept,
+                f.dropped
+            );
+            self.filter_counts = Some((f.kept, f.dropped));
+        }
+    }
+
+    /// Packets the `-F` filter kept and dropped, once the file is read.
+    pub fn filter_counts(&self) -> Option<(u64, u64)> {
+        self.filter_counts
     }
 }
 

@@ -365,14 +365,8 @@ pub fn open(
             Opened::SuricataPcap(path)
         }
         InputKind::File(InputFormat::Pcap) => {
-            if packets.bpf.is_some() {
-                bail!(UsageError(
-                    "-F filters live captures (and --engine suricata); to filter a pcap file \
-                     for the native engine, use tcpdump -r IN -w OUT 'filter' first"
-                        .into()
-                ));
-            }
-            Opened::Pcap(slips_packet::PcapSource::open(&path).map_err(usage)?, path)
+            let source = slips_packet::PcapSource::open(&path).map_err(usage)?;
+            Opened::Pcap(with_bpf(source, packets.bpf.as_deref())?, path)
         }
         InputKind::Interface => live_source(&path.to_string_lossy(), packets.bpf.as_deref(), stop)?,
         InputKind::File(InputFormat::ZeekFolder | InputFormat::ZeekTsv | InputFormat::ZeekJson) => {
@@ -541,6 +535,33 @@ fn zeek_writer(p: &PacketOptions) -> Result<Option<slips_packet::ZeekLogWriter>>
         ),
         None => None,
     })
+}
+
+/// `-F` on a capture file: compiled by libpcap, run on every packet before the engine.
+#[cfg(feature = "live")]
+fn with_bpf(
+    source: slips_packet::PcapSource,
+    bpf: Option<&str>,
+) -> Result<slips_packet::PcapSource> {
+    Ok(match bpf.filter(|f| !f.trim().is_empty()) {
+        Some(f) => source.with_filter(slips_packet::OfflineFilter::new(f).map_err(usage)?),
+        None => source,
+    })
+}
+
+#[cfg(not(feature = "live"))]
+fn with_bpf(
+    source: slips_packet::PcapSource,
+    bpf: Option<&str>,
+) -> Result<slips_packet::PcapSource> {
+    if bpf.is_some_and(|f| !f.trim().is_empty()) {
+        bail!(UsageError(
+            "-F needs libpcap to compile the filter: this slips was built without the `live` \
+             feature"
+                .into()
+        ));
+    }
+    Ok(source)
 }
 
 #[cfg(feature = "live")]

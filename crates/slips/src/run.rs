@@ -352,6 +352,17 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         zeek_files: packet_input.then(|| out_path.join("zeek_files")),
         zeek_json: cli.zeek_files_format == crate::cli::ZeekFilesFormat::Json,
     };
+    if packets.bpf.is_some() && !packet_input {
+        // A filter of packets says nothing about flows already made.
+        if cli.pcapfilter.is_some() {
+            anyhow::bail!(UsageError(
+                "-F filters packets: it applies to pcap files and interfaces, not to flow or \
+                 log input"
+                    .into()
+            ));
+        }
+        warn!("parameters.pcapfilter applies to packet input only; this input is not filtered");
+    }
     let reorder_window = match cli.reorder_window {
         Some(w) if w.is_finite() && w >= 0.0 => Some(w),
         Some(w) => {

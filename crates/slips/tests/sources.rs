@@ -679,3 +679,76 @@ fn torn_and_compressed_single_files_are_read() {
     let snap = evidence_snapshot(&out.path().join("out"));
     assert!(snap.contains("profile 10.0.0.5"), "{snap}");
 }
+
+/// `-F` on a pcap file gives what the same filter applied by tcpdump gives (libpcap compiles
+/// both); on flow input it is refused, and a filter libpcap cannot compile is refused at start.
+#[test]
+fn bpf_filter_on_a_pcap_file_matches_tcpdump() {
+    let Some(pcap) = dataset("test7-malicious.pcap") else {
+        return;
+    };
+    if !has("tcpdump", "--version") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let filter = "udp port 53 or tcp port 443";
+    let filtered = dir.path().join("filtered.pcap");
+    let st = Command::new("tcpdump")
+        .args([
+            "-r",
+            pcap.to_str().unwrap(),
+            "-w",
+            filtered.to_str().unwrap(),
+            filter,
+        ])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (a, a_out, _) = analyse(&pcap, &["-F", filter]);
+    let (b, b_out, _) = analyse(&filtered, &[]);
+    let (c, c_out, _) = analyse(&pcap, &[]);
+    let read = |s: &str| summary(s).0;
+    assert_eq!(read(&a_out), read(&b_out));
+    assert!(read(&a_out) < read(&c_out), "{a_out}\n{c_out}");
+    assert_eq!(
+        evidence_snapshot(&a.path().join("out")),
+        evidence_snapshot(&b.path().join("out"))
+    );
+    drop(c);
+    // Every connection slips made is one the filter lets through.
+    let conn = std::fs::read_to_string(a.path().join("out/zeek_files/conn.log")).unwrap();
+    for l in conn.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = l.split('\t').collect();
+        let (port, proto) = (f[5], f[6]);
+        assert!(
+            (proto == "udp" && (port == "53" || f[3] == "53"))
+                || (proto == "tcp" && (port == "443" || f[3] == "443")),
+            "{l}"
+        );
+    }
+    let o = slips()
+        .args(["-f", pcap.to_str().unwrap(), "-F", "tcp portt 80", "-o"])
+        .arg(dir.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("invalid BPF filter \"tcp portt 80\""), "{err}");
+    assert!(
+        !dir.path().join("bad").exists(),
+        "the output folder was prepared first"
+    );
+    let logs = dns_log(dir.path(), 3);
+    let o = slips()
+        .args(["-f", logs.to_str().unwrap(), "-F", "tcp", "-o"])
+        .arg(dir.path().join("flows"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("-F filters packets"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
