@@ -219,9 +219,13 @@ fn refresh_pass(
     sources: &SourceSet,
     intel: &SharedIntel,
     max_age: Option<Duration>,
+    stopped: &dyn Fn() -> bool,
 ) -> RefreshReport {
     let mut r = RefreshReport::default();
     for url in sources.remote_urls() {
+        if stopped() {
+            break;
+        }
         let fresh = max_age.is_some_and(|max| {
             sources
                 .downloader
@@ -529,8 +533,8 @@ impl Intel {
             let period = Duration::from_secs_f64(ti.ti_files_update_period.max(60.0));
             let sources = Arc::clone(&me.sources);
             let intel = Arc::clone(&me.intel);
-            me.refresher = Some(Refresher::spawn(period, move || {
-                refresh_pass(&sources, &intel, Some(period));
+            me.refresher = Some(Refresher::spawn(period, move |stopped| {
+                refresh_pass(&sources, &intel, Some(period), stopped);
             }));
         }
         Ok(me)
@@ -578,7 +582,7 @@ impl Intel {
     /// Downloads every remote feed now (conditionally) and swaps the database when one
     /// changed. Blocks: for tests and explicit updates, not for the analysis thread.
     pub fn refresh_now(&self) -> RefreshReport {
-        refresh_pass(&self.sources, &self.intel, None)
+        refresh_pass(&self.sources, &self.intel, None, &|| false)
     }
 
     /// Whether the background refresher runs.

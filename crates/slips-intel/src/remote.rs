@@ -27,6 +27,13 @@ pub enum FetchOutcome {
 }
 
 /// Downloads feeds into a cache folder.
+/// Connecting to a feed's server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// From the request to the response's headers.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long stopping waits for a download in progress before leaving it behind.
+const STOP_WAIT: Duration = Duration::from_millis(500);
+
 pub struct Downloader {
     agent: ureq::Agent,
     cache_dir: PathBuf,
@@ -80,10 +87,14 @@ fn write_atomic(p: &Path, data: &[u8]) -> std::io::Result<()> {
 }
 
 impl Downloader {
-    /// `timeout` bounds a whole request (connect, headers and body).
+    /// `timeout` bounds a whole request (connect, headers and body); connecting and the
+    /// first response byte have a few seconds each, so a server that never answers costs
+    /// seconds, not the whole bound.
     pub fn new(cache_dir: PathBuf, timeout: Duration) -> Downloader {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
+            .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
+            .timeout_recv_response(Some(RESPONSE_TIMEOUT.min(timeout)))
             .http_status_as_error(false)
             .user_agent("slips")
             .build();
@@ -220,13 +231,18 @@ impl std::fmt::Debug for Refresher {
 
 impl Refresher {
     /// Runs `pass` now and then every `period` on a background thread until stopped.
-    pub fn spawn(period: Duration, mut pass: impl FnMut() + Send + 'static) -> Refresher {
+    /// `pass` gets a check that says when it should stop (between downloads).
+    pub fn spawn(
+        period: Duration,
+        mut pass: impl FnMut(&dyn Fn() -> bool) + Send + 'static,
+    ) -> Refresher {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let s = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("slips-feeds".into())
             .spawn(move || loop {
-                pass();
+                let stopped = || *s.0.lock().unwrap_or_else(|e| e.into_inner());
+                pass(&stopped);
                 let (lock, cv) = &*s;
                 let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
                 let (guard, _) = cv
@@ -245,7 +261,9 @@ impl Refresher {
         Refresher { stop, thread }
     }
 
-    /// Stops the thread (waits for a download in progress to end).
+    /// Stops the thread. A download in progress is waited for briefly, then left behind:
+    /// it only writes slips' feed cache (atomically), never the analysis' outputs, and
+    /// stopping slips must not wait for a server that does not answer.
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -255,7 +273,15 @@ impl Refresher {
         *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
         cv.notify_all();
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            let start = std::time::Instant::now();
+            while !t.is_finished() && start.elapsed() < STOP_WAIT {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            } else {
+                tracing::info!("a feed download was still running at the end; left behind");
+            }
         }
     }
 }
@@ -439,7 +465,7 @@ mod tests {
     fn refresher_runs_and_stops() {
         let n = Arc::new(std::sync::atomic::AtomicU32::new(0));
         let m = Arc::clone(&n);
-        let r = Refresher::spawn(Duration::from_millis(10), move || {
+        let r = Refresher::spawn(Duration::from_millis(10), move |_| {
             m.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         });
         let t0 = std::time::Instant::now();

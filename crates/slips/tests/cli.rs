@@ -422,3 +422,60 @@ fn sigterm_flushes_and_exits_143() {
     let snap = evidence_snapshot(&out);
     assert!(snap.contains("profile 10.0.0.5"), "{snap}");
 }
+
+/// Feeds on a server that accepts and never answers do not hold the end of a run: the
+/// download in progress is left behind (it only writes slips' feed cache).
+#[test]
+fn a_feed_server_that_never_answers_does_not_hold_the_exit() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts, reads nothing, answers nothing, for the whole test.
+    let held = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        for s in listener.incoming().take(4) {
+            match s {
+                Ok(s) => kept.push(s),
+                Err(_) => break,
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(kept);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("TI_feeds.csv"),
+        format!(
+            "http://127.0.0.1:{port}/a.txt,medium,['x']\nhttp://127.0.0.1:{port}/b.txt,medium,['x']\n"
+        ),
+    )
+    .unwrap();
+    let cfg = dir.path().join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "threat_intelligence:\n  ti_files: TI_feeds.csv\n  download_path_for_remote_threat_intelligence: {}\n",
+            dir.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let logs = dns_log(dir.path(), 3);
+    let t = std::time::Instant::now();
+    let o = slips()
+        .args([
+            "-f",
+            logs.to_str().unwrap(),
+            "-c",
+            cfg.to_str().unwrap(),
+            "-o",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "the run took {took:?} with feeds that never answer"
+    );
+    drop(held);
+}
