@@ -442,6 +442,19 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             PathBuf::from(".")
         }
     };
+    // Downloaded feeds go to slips' cache folder, not next to the configuration (which may
+    // be read-only, or someone else's) unless the configuration names a folder of its own.
+    let default_cache = Config::default()
+        .threat_intelligence
+        .download_path_for_remote_threat_intelligence;
+    if cfg
+        .threat_intelligence
+        .download_path_for_remote_threat_intelligence
+        == default_cache
+    {
+        cfg.threat_intelligence
+            .download_path_for_remote_threat_intelligence = cache_dir().join("feeds");
+    }
     let cfg = cfg;
     let intel = slips_intel::Intel::load(&cfg, &base_dir).context("threat intelligence")?;
     for p in intel.problems().kept.iter().take(PROBLEMS_LISTED) {
@@ -823,6 +836,20 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
 /// configuration names (Slips' own `config/slips.yaml` names `config/whitelist.conf`,
 /// relative to Slips' install root). Also what to tell the user, when there are relative
 /// paths at all.
+/// slips' cache folder: `$SLIPS_CACHE_DIR`, else `$XDG_CACHE_HOME/slips`, else
+/// `~/.cache/slips` (the XDG default), else `.slips-cache` in the system's temporary folder.
+fn cache_dir() -> PathBuf {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("SLIPS_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("slips")))
+        .or_else(|| var("HOME").map(|h| h.join(".cache/slips")))
+        .unwrap_or_else(|| std::env::temp_dir().join(".slips-cache"))
+}
+
 fn config_base_dir(config: &Path, cfg: &Config) -> (PathBuf, Option<String>) {
     let dir = match config.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

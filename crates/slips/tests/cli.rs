@@ -453,7 +453,7 @@ fn a_feed_server_that_never_answers_does_not_hold_the_exit() {
     std::fs::write(
         &cfg,
         format!(
-            "threat_intelligence:\n  ti_files: TI_feeds.csv\n  download_path_for_remote_threat_intelligence: {}\n",
+            "threatintelligence:\n  ti_files: TI_feeds.csv\n  download_path_for_remote_threat_intelligence: {}\n",
             dir.path().join("cache").display()
         ),
     )
@@ -478,4 +478,64 @@ fn a_feed_server_that_never_answers_does_not_hold_the_exit() {
         "the run took {took:?} with feeds that never answer"
     );
     drop(held);
+}
+
+/// Downloaded feeds land in slips' cache folder, not in the working folder or beside the
+/// configuration (Slips' default `modules/threat_intelligence/remote_data_files/`).
+#[test]
+fn feeds_are_cached_in_the_cache_folder_not_the_working_folder() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten().take(2) {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\n1.2.3.4\n",
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    let work = dir.path().join("work");
+    let cache = dir.path().join("cache");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        conf.join("TI_feeds.csv"),
+        format!("http://127.0.0.1:{port}/feed.txt,medium,['x']\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        conf.join("slips.yaml"),
+        "threatintelligence:\n  ti_files: TI_feeds.csv\n",
+    )
+    .unwrap();
+    let logs = dns_log(dir.path(), 3);
+    let o = slips()
+        .current_dir(&work)
+        .env("SLIPS_CACHE_DIR", &cache)
+        .args(["-f", logs.to_str().unwrap(), "-c"])
+        .arg(conf.join("slips.yaml"))
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!work.join("modules").exists());
+    assert!(!conf.join("modules").exists());
+    assert!(
+        std::fs::read_dir(&work).unwrap().next().is_none(),
+        "the working folder was written"
+    );
+    let cached: Vec<_> = std::fs::read_dir(cache.join("feeds"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        cached.iter().any(|n| n.starts_with("feed.txt-")),
+        "{cached:?}"
+    );
 }
