@@ -463,6 +463,9 @@ pub struct Engine {
     pub max_open_windows: usize,
     /// `max_profiles`: most profiles (IPs) tracked at once (default 1,000,000).
     pub max_profiles: usize,
+    /// `max_evidence_per_type`: most evidence of one type listed per profile and window;
+    /// the rest are summarised in one evidence with their count (default 100).
+    pub max_evidence_per_type: usize,
     /// `close_grace`: seconds of traffic time a window stays open after its end, so that
     /// late (out-of-order) flows still land in it. `None` (the key absent) means one window
     /// width, like Slips, which closes a window once its profile saw no flow for one width.
@@ -647,6 +650,7 @@ impl Default for Engine {
         Engine {
             max_open_windows: 500_000,
             max_profiles: 1_000_000,
+            max_evidence_per_type: 100,
             close_grace: None,
         }
     }
@@ -866,6 +870,10 @@ impl Config {
             ),
             ("slips.max_open_windows", e.max_open_windows.to_string()),
             ("slips.max_profiles", e.max_profiles.to_string()),
+            (
+                "slips.max_evidence_per_type",
+                e.max_evidence_per_type.to_string(),
+            ),
             (
                 "slips.close_grace",
                 match e.close_grace {

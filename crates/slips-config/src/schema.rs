@@ -458,6 +458,9 @@ static ENGINE: &[KeyDef] = &[
     k("max_profiles", |c, f| {
         set(&mut c.engine.max_profiles, f.int(1, None))
     }),
+    k("max_evidence_per_type", |c, f| {
+        set(&mut c.engine.max_evidence_per_type, f.int(1, None))
+    }),
     k("close_grace", |c, f| {
         set(&mut c.engine.close_grace, f.non_negative(SECONDS).map(Some))
     }),

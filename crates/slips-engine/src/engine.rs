@@ -48,6 +48,10 @@ pub struct EngineConfig {
     pub summaries: bool,
     /// Most letters kept per tuple and window.
     pub max_letters: usize,
+    /// Most evidence of one type listed per profile and window; the rest are counted and
+    /// reported in one summary evidence when the window closes (a scan log of 94 MB once
+    /// gave 155,788 evidence and a 220 MB alerts.json).
+    pub max_evidence_per_type: usize,
 }
 
 impl Default for EngineConfig {
@@ -63,6 +67,7 @@ impl Default for EngineConfig {
             close_grace: 3600.0,
             summaries: false,
             max_letters: 10_000,
+            max_evidence_per_type: 100,
         }
     }
 }
@@ -104,6 +109,9 @@ pub struct EngineStats {
     pub filtered_records: u64,
     /// Evidence dropped by the filter (whitelist).
     pub filtered_evidence: u64,
+    /// Evidence not listed one by one beyond `max_evidence_per_type` (each window's are
+    /// summarised in one evidence that says how many).
+    pub capped_evidence: u64,
 }
 
 const FACT_CAP: usize = 16;
@@ -609,6 +617,41 @@ impl Engine {
                 self.stats.duplicate_evidence += 1;
                 continue;
             }
+            let listed = w.listed.entry(d.evidence_type).or_default();
+            if *listed as usize >= self.cfg.max_evidence_per_type {
+                // Beyond the cap: counted, and the last one kept for the summary.
+                self.stats.capped_evidence += 1;
+                match w
+                    .held
+                    .iter_mut()
+                    .find(|h| h.1.evidence_type == d.evidence_type)
+                {
+                    Some(h) => *h = (h.0 + 1, d, name),
+                    None => w.held.push((1, d, name)),
+                }
+                continue;
+            }
+            *listed += 1;
+            let ev = self.make_evidence(slot, target, key, d, name);
+            found.push((slot, pid, ev));
+        }
+        link_pairs(&mut found);
+        for (slot, pid, ev) in found {
+            self.report(slot, pid, ev);
+        }
+    }
+
+    /// The evidence of a draft in the window of `slot` (its id from the dedup `key`).
+    fn make_evidence(
+        &mut self,
+        slot: u32,
+        target: IpAddr,
+        key: u64,
+        d: EvidenceDraft,
+        name: Str,
+    ) -> Evidence {
+        let w = self.slots[slot as usize].as_ref().expect("open slot");
+        {
             self.evidence_seq += 1;
             let seq = self.evidence_seq;
             let id = uuid_of(|h| {
@@ -637,10 +680,32 @@ impl Engine {
                 related: Vec::new(),
                 notes: Vec::new(),
             };
-            found.push((slot, pid, ev));
+            ev
         }
-        link_pairs(&mut found);
-        for (slot, pid, ev) in found {
+    }
+
+    /// A closing window's evidence beyond the cap: one per type, the last one found, saying
+    /// how many were not listed.
+    fn report_held(&mut self, slot: u32) {
+        let Some(w) = self.slots[slot as usize].as_mut() else {
+            return;
+        };
+        let held = std::mem::take(&mut w.held);
+        let pid = w.profile;
+        let target = self.profile_data[pid as usize].ip;
+        for (n, mut d, name) in held {
+            d.description = format!(
+                "{n} more {} evidence in this time window, not listed one by one (at most {} of \
+                 a type per profile and window); the last: {}",
+                d.evidence_type.as_str(),
+                self.cfg.max_evidence_per_type,
+                d.description
+            );
+            let mut key = Fnv::new();
+            d.evidence_type.as_str().hash(&mut key);
+            n.hash(&mut key);
+            d.description.hash(&mut key);
+            let ev = self.make_evidence(slot, target, key.finish(), d, name);
             self.report(slot, pid, ev);
         }
     }
@@ -722,6 +787,7 @@ impl Engine {
         if !self.drafts.is_empty() {
             self.take_evidence(&ctx);
         }
+        self.report_held(slot);
         let Some(w) = self.slots[slot as usize].take() else {
             return;
         };

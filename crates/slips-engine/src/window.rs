@@ -3,7 +3,7 @@
 use foldhash::HashSet;
 use slips_core::letters::LetterState;
 use slips_core::summary::{Counters, PortRow, TupleRow, WindowSummary};
-use slips_core::{Evidence, Proto, TimeWindow};
+use slips_core::{Evidence, EvidenceDraft, EvidenceType, Proto, Str, TimeWindow};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -39,6 +39,10 @@ pub(crate) struct Window {
     pub pending: Vec<Evidence>,
     /// Dedup keys of the evidence already reported in this window.
     pub seen: HashSet<u64>,
+    /// Evidence listed per type (capped at `max_evidence_per_type`).
+    pub listed: Map<EvidenceType, u32>,
+    /// Per type beyond the cap: how many, and the last draft (with its detector).
+    pub held: Vec<(u64, EvidenceDraft, Str)>,
     pub out_tuples: Map<(IpAddr, u16, Proto), Tuple>,
     pub in_tuples: Map<(IpAddr, u16, Proto), Tuple>,
     pub features: Option<Box<Features>>,
@@ -54,6 +58,8 @@ impl Window {
             alerted: false,
             pending: Vec::new(),
             seen: HashSet::default(),
+            listed: Map::default(),
+            held: Vec::new(),
             out_tuples: Map::default(),
             in_tuples: Map::default(),
             features: with_features.then(Default::default),

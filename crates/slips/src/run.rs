@@ -69,6 +69,7 @@ fn engine_config(cfg: &Config, cli: &Analyse, summaries: bool) -> EngineConfig {
         disabled_evidence: cfg.disabled_alerts.disabled_detections.clone(),
         max_open_windows: cfg.engine.max_open_windows,
         max_profiles: cfg.engine.max_profiles,
+        max_evidence_per_type: cfg.engine.max_evidence_per_type,
         close_grace: cfg.close_grace(),
         summaries: summaries || cli.log_files || cli.print_letters,
         ..EngineConfig::default()
@@ -779,6 +780,26 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
     }
     let s = engine.stats();
     info!("engine stats: {s:?}");
+    // Every cap that held something back says so, on the terminal and in errors.log.
+    let mut capped = Vec::new();
+    if s.capped_evidence > 0 {
+        capped.push(format!(
+            "{} evidence summarised instead of listed (slips.max_evidence_per_type {} per type, \
+             profile and window)",
+            s.capped_evidence, cfg.engine.max_evidence_per_type
+        ));
+    }
+    if s.evicted_windows > 0 {
+        capped.push(format!(
+            "{} time windows closed early (slips.max_open_windows {})",
+            s.evicted_windows, cfg.engine.max_open_windows
+        ));
+    }
+    if !capped.is_empty() {
+        let line = format!("Caps reached: {}", capped.join("; "));
+        eprintln!("slips: {line}");
+        warn!("{line}");
+    }
     println!("{}", stats_line(&stats(&engine, elapsed)));
     if let Some(p) = &prevention {
         let line = p.summary();

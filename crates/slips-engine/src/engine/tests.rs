@@ -641,3 +641,42 @@ fn submitted_evidence_counts_like_a_detectors_and_is_checked() {
         Err(Rejected::ClosedWindow)
     );
 }
+
+#[test]
+fn evidence_beyond_the_cap_per_type_is_summarised_with_its_count() {
+    let mut e = engine(EngineConfig {
+        max_evidence_per_type: 3,
+        threshold: 1000.0,
+        disabled_evidence: vec![EvidenceType::LONG_CONNECTION],
+        ..Default::default()
+    });
+    for i in 0..10 {
+        e.process(&conn(
+            1.0 + f64::from(i),
+            &format!("C{i}"),
+            "10.0.0.1",
+            "1.1.1.1",
+            80,
+        ));
+    }
+    // A repeat of a held finding is a duplicate, not one more.
+    e.process(&conn(20.0, "C9", "10.0.0.1", "1.1.1.1", 80));
+    e.finish();
+    let d = descriptions(&e.drain_events().collect::<Vec<_>>());
+    assert_eq!(
+        d,
+        vec![
+            "E 10.0.0.1 1 conn C0".to_string(),
+            "E 10.0.0.1 1 conn C1".to_string(),
+            "E 10.0.0.1 1 conn C2".to_string(),
+            "E 10.0.0.1 1 7 more TEMPLATE evidence in this time window, not listed one by one \
+             (at most 3 of a type per profile and window); the last: conn C9"
+                .to_string(),
+        ]
+    );
+    let s = e.stats();
+    assert_eq!(
+        (s.capped_evidence, s.duplicate_evidence, s.evidence),
+        (7, 1, 4)
+    );
+}
