@@ -651,36 +651,33 @@ impl Engine {
         name: Str,
     ) -> Evidence {
         let w = self.slots[slot as usize].as_ref().expect("open slot");
-        {
-            self.evidence_seq += 1;
-            let seq = self.evidence_seq;
-            let id = uuid_of(|h| {
-                key.hash(h);
-                seq.hash(h);
-            });
-            let ev = Evidence {
-                id,
-                evidence_type: d.evidence_type,
-                description: d.description,
-                profile: target,
-                timewindow: w.tw,
-                attacker: d.attacker,
-                victim: d.victim,
-                threat_level: d.threat_level,
-                confidence: round4(d.confidence.clamp(0.0, 1.0)),
-                ts: d.ts,
-                proto: d.proto,
-                src_port: d.src_port,
-                dst_port: d.dst_port,
-                uids: d.uids,
-                flow_count: d.flow_count,
-                method: d.method,
-                detector: name,
-                accumulated_threat_level: w.score.score(),
-                related: Vec::new(),
-                notes: Vec::new(),
-            };
-            ev
+        self.evidence_seq += 1;
+        let seq = self.evidence_seq;
+        let id = uuid_of(|h| {
+            key.hash(h);
+            seq.hash(h);
+        });
+        Evidence {
+            id,
+            evidence_type: d.evidence_type,
+            description: d.description,
+            profile: target,
+            timewindow: w.tw,
+            attacker: d.attacker,
+            victim: d.victim,
+            threat_level: d.threat_level,
+            confidence: round4(d.confidence.clamp(0.0, 1.0)),
+            ts: d.ts,
+            proto: d.proto,
+            src_port: d.src_port,
+            dst_port: d.dst_port,
+            uids: d.uids,
+            flow_count: d.flow_count,
+            method: d.method,
+            detector: name,
+            accumulated_threat_level: w.score.score(),
+            related: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
