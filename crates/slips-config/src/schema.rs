@@ -1551,7 +1551,10 @@ mod tests {
         assert_eq!(cfg.export.metrics, "127.0.0.1:9184");
         let e = &cfg.exporting_alerts;
         assert_eq!(e.taxii_password.expose(), "s3cret");
-        assert!(!format!("{cfg:?}").contains("s3cret"), "secrets never shown");
+        assert!(
+            !format!("{cfg:?}").contains("s3cret"),
+            "secrets never shown"
+        );
         assert!(!cfg
             .effective_summary()
             .iter()
@@ -1577,7 +1580,10 @@ mod tests {
             "cesnet.send_alerts is not implemented",
             "cesnet.receive_alerts is not implemented",
         ] {
-            assert!(keys.iter().any(|x| x.starts_with(k)), "{k} missing in {keys:?}");
+            assert!(
+                keys.iter().any(|x| x.starts_with(k)),
+                "{k} missing in {keys:?}"
+            );
         }
         // Off: nothing to say.
         let (_, w) = ok("cesnet:\n  send_alerts: false\n");
