@@ -21,6 +21,9 @@
 mod ecs_fields;
 pub mod format;
 pub mod lines;
+pub mod slack;
+#[cfg(test)]
+mod testserver;
 pub mod worker;
 
 pub use format::{Event, Meta};
