@@ -22,6 +22,8 @@ mod ecs_fields;
 pub mod format;
 pub mod lines;
 pub mod slack;
+pub mod stix;
+pub mod taxii;
 #[cfg(test)]
 mod testserver;
 pub mod worker;
