@@ -20,6 +20,7 @@
 #[cfg(test)]
 mod ecs_fields;
 pub mod format;
+pub mod labeled;
 pub mod lines;
 pub mod slack;
 pub mod stix;
