@@ -22,6 +22,8 @@ mod ecs_fields;
 pub mod format;
 pub mod labeled;
 pub mod lines;
+pub mod metrics;
+pub mod notify;
 pub mod slack;
 pub mod stix;
 pub mod taxii;

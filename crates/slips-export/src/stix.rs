@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use slips_core::{Alert, Evidence, Ioc, IocKind, Timestamp};
 use slips_output::{Now, Sink};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
