@@ -1,8 +1,8 @@
 //! Prometheus metrics (`--metrics 127.0.0.1:9184`): the text exposition format, served at
 //! `/metrics` by a small HTTP listener on its own thread.
 //!
-//! The engine thread never takes a lock per record: [`MetricsSink`] counts in plain fields
-//! and publishes a copy at most every 250 ms; the run loop sets the engine's gauges
+//! The engine thread never takes a lock per record: [`MetricsSink`] counts records in
+//! relaxed atomics and publishes evidence and alert counts as they come; the run loop sets the engine's gauges
 //! ([`EngineGauges`]) about once a second; exporters' counters are atomics read at scrape
 //! time.
 
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -41,15 +41,21 @@ pub struct EngineGauges {
     pub reader_queue: u64,
 }
 
+/// Record kinds counted in atomics (more than there are kinds).
+const KINDS: usize = 32;
+
 #[derive(Clone, Debug, Default)]
 struct Counts {
-    records: BTreeMap<&'static str, u64>,
     evidence: BTreeMap<&'static str, u64>,
     alerts: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Default)]
 struct Shared {
+    /// Records by kind (`RecordKind as usize`): one relaxed add per record.
+    records: [AtomicU64; KINDS],
+    /// The names of the kinds seen.
+    kinds: Mutex<BTreeMap<&'static str, usize>>,
     counts: Mutex<Counts>,
     engine: Mutex<EngineGauges>,
     exporters: Mutex<Vec<Stats>>,
@@ -94,8 +100,12 @@ impl Metrics {
         Metrics::default()
     }
 
+    /// Sets the engine's gauges (the malformed-line count, set at the end, is kept).
     pub fn set_engine(&self, g: EngineGauges) {
-        *lock(&self.shared.engine) = g;
+        let mut e = lock(&self.shared.engine);
+        let malformed = e.malformed_lines.max(g.malformed_lines);
+        *e = g;
+        e.malformed_lines = malformed;
     }
 
     pub fn set_malformed(&self, n: u64) {
@@ -111,8 +121,7 @@ impl Metrics {
         MetricsSink {
             metrics: self.clone(),
             counts: Counts::default(),
-            last: Instant::now(),
-            since_check: 0,
+            seen: [false; KINDS],
         }
     }
 
@@ -138,11 +147,14 @@ impl Metrics {
             "counter",
             "Records analysed, by kind (conn, dns, http...).",
         );
-        for (k, n) in &c.records {
+        let kinds = lock(&self.shared.kinds).clone();
+        let mut total = 0u64;
+        for (k, i) in &kinds {
+            let n = self.shared.records[*i].load(Ordering::Relaxed);
+            total += n;
             let _ = writeln!(o, "slips_records_total{{kind=\"{}\"}} {n}", label(k));
         }
         family(&mut o, "slips_flows_per_second", "gauge", "Records analysed per second since the start (use rate(slips_records_total[1m]) for the current rate).");
-        let total: u64 = c.records.values().sum();
         let _ = writeln!(
             o,
             "slips_flows_per_second {:.3}",
@@ -362,29 +374,17 @@ impl Drop for MetricsServer {
     }
 }
 
-/// Counts on the engine thread, publishes now and then.
+/// Counts on the engine thread: records in relaxed atomics, evidence and alerts (rare)
+/// published as they come.
 pub struct MetricsSink {
     metrics: Metrics,
     counts: Counts,
-    last: Instant,
-    since_check: u32,
+    seen: [bool; KINDS],
 }
-
-const PUBLISH_EVERY: Duration = Duration::from_millis(250);
 
 impl MetricsSink {
     fn publish(&mut self) {
         *lock(&self.metrics.shared.counts) = self.counts.clone();
-        self.last = Instant::now();
-    }
-    fn maybe_publish(&mut self) {
-        self.since_check += 1;
-        if self.since_check >= 1024 {
-            self.since_check = 0;
-            if self.last.elapsed() >= PUBLISH_EVERY {
-                self.publish();
-            }
-        }
     }
 }
 
@@ -393,12 +393,13 @@ impl Sink for MetricsSink {
         "metrics"
     }
     fn record(&mut self, flow: &Flow, _: Option<IpAddr>) -> slips_output::Result<()> {
-        *self
-            .counts
-            .records
-            .entry(flow.record.kind().as_str())
-            .or_default() += 1;
-        self.maybe_publish();
+        let kind = flow.record.kind();
+        let i = (kind as usize).min(KINDS - 1);
+        if !self.seen[i] {
+            self.seen[i] = true;
+            lock(&self.metrics.shared.kinds).insert(kind.as_str(), i);
+        }
+        self.metrics.shared.records[i].fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
     fn evidence(&mut self, e: &Evidence, _: &Now<'_>) -> slips_output::Result<()> {
@@ -416,16 +417,6 @@ impl Sink for MetricsSink {
             .alerts
             .entry(a.threat_level.as_str())
             .or_default() += 1;
-        self.publish();
-        Ok(())
-    }
-    fn flush(&mut self) -> slips_output::Result<()> {
-        if self.last.elapsed() >= PUBLISH_EVERY {
-            self.publish();
-        }
-        Ok(())
-    }
-    fn finish(&mut self, _: &[slips_core::summary::ProfileSummary]) -> slips_output::Result<()> {
         self.publish();
         Ok(())
     }

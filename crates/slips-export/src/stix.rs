@@ -441,6 +441,7 @@ impl Sink for StixSink {
 mod tests {
     use super::*;
     use crate::format::fixtures::*;
+    use std::path::Path;
     use std::process::{Child, Command, Stdio};
 
     fn meta() -> Meta {
