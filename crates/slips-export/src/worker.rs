@@ -290,7 +290,7 @@ fn run<B: Backend>(
         counters.failed.fetch_add(n, Ordering::Relaxed);
         logged_failures += 1;
         // The first failures are logged, then one in a thousand (all are counted).
-        if logged_failures <= 10 || logged_failures % 1000 == 0 {
+        if logged_failures <= 10 || logged_failures.is_multiple_of(1000) {
             tracing::warn!("export {name}: {what} failed: {}", f.reason());
         }
     };
