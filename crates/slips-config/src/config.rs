@@ -486,7 +486,8 @@ impl std::fmt::Debug for Secret {
 /// `cesnet:` section.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cesnet {
-    /// `send_alerts` (default false).
+    /// `send_alerts`: each alert as IDEA0 to the Warden server of `configuration_file`
+    /// (default false).
     pub send_alerts: bool,
     /// `receive_alerts` (default false).
     pub receive_alerts: bool,

@@ -1267,16 +1267,10 @@ fn not_implemented_values(cfg: &Config, warnings: &mut Vec<Warning>) {
             "TAXII 1.x is not available; slips pushes with TAXII 2.1",
         );
     }
-    if cfg.cesnet.send_alerts {
-        warn(
-            "cesnet.send_alerts",
-            "sending IDEA0 alerts to Warden is not available in slips; nothing is sent",
-        );
-    }
     if cfg.cesnet.receive_alerts {
         warn(
             "cesnet.receive_alerts",
-            "receiving alerts from Warden is not available in slips",
+            "receiving alerts from Warden is not available in slips (sending is: cesnet.send_alerts)",
         );
     }
 }
@@ -1577,7 +1571,6 @@ mod tests {
         for k in [
             "exporting_alerts.direct_export_workers (line 4) is not implemented",
             "exporting_alerts.taxii_version is not implemented",
-            "cesnet.send_alerts is not implemented",
             "cesnet.receive_alerts is not implemented",
         ] {
             assert!(
@@ -1585,8 +1578,8 @@ mod tests {
                 "{k} missing in {keys:?}"
             );
         }
-        // Off: nothing to say.
-        let (_, w) = ok("cesnet:\n  send_alerts: false\n");
+        // Off, or implemented: nothing to say.
+        let (_, w) = ok("cesnet:\n  send_alerts: true\n  receive_alerts: false\n");
         assert!(w.is_empty(), "{w:?}");
     }
 

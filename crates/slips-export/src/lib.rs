@@ -8,6 +8,7 @@
 //! * [`lines`]: RFC 5424 syslog over UDP/TCP or to a file, CEF and ECS JSON lines.
 //! * [`slack`]: a message per alert through an incoming webhook or `chat.postMessage`.
 //! * [`stix`]: STIX 2.1 bundles in `STIX_data.json`, pushed to a TAXII 2.1 collection.
+//! * [`idea`]: IDEA0 events to a Warden server over HTTPS with client certificates.
 //! * [`labeled`]: every flow with the label slips gave it, as TSV or JSON.
 //! * [`metrics`]: a Prometheus text endpoint.
 //! * [`notify`]: desktop notifications through `notify-send`.
@@ -20,6 +21,7 @@
 #[cfg(test)]
 mod ecs_fields;
 pub mod format;
+pub mod idea;
 pub mod labeled;
 pub mod lines;
 pub mod metrics;

@@ -277,6 +277,22 @@ pub fn with_retries(
     }
 }
 
+/// Runs a backend call, turning a panic (a library's) into a permanent failure so that the
+/// exporter thread lives on and counts it.
+fn guarded(f: impl FnOnce() -> Result<(), Failure>) -> Result<(), Failure> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| p.downcast_ref::<&str>().copied())
+                .unwrap_or("panic");
+            Err(Failure::Permanent(format!("internal error: {msg}")))
+        }
+    }
+}
+
 fn run<B: Backend>(
     name: &'static str,
     mut backend: B,
@@ -298,7 +314,9 @@ fn run<B: Backend>(
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(item) => {
                 counters.depth.fetch_sub(1, Ordering::Relaxed);
-                match with_retries(name, policy, counters, deadline, || backend.send(&item)) {
+                match with_retries(name, policy, counters, deadline, || {
+                    guarded(|| backend.send(&item))
+                }) {
                     Ok(()) => {
                         counters.sent.fetch_add(1, Ordering::Relaxed);
                     }
@@ -314,13 +332,15 @@ fn run<B: Backend>(
         if closing {
             // The end: the backend's last periodic work (the final TAXII push), retried
             // within the drain time.
-            let r = with_retries(name, policy, counters, deadline, || backend.tick(true));
+            let r = with_retries(name, policy, counters, deadline, || {
+                guarded(|| backend.tick(true))
+            });
             if let Err(f) = r {
                 fail("final push", &f, 1);
             }
             return;
         }
-        if let Err(f) = backend.tick(false) {
+        if let Err(f) = guarded(|| backend.tick(false)) {
             if !backend.pending() {
                 fail("periodic push", &f, 1);
             } else {
@@ -477,6 +497,26 @@ mod tests {
         let r = ex.close();
         assert!(r.dropped >= 990, "{r:?}");
         assert_eq!(r.sent + r.dropped + r.failed, 1000, "{r:?}");
+    }
+
+    struct Panicky;
+    impl Backend for Panicky {
+        type Item = u32;
+        fn send(&mut self, item: &u32) -> Result<(), Failure> {
+            if *item == 1 {
+                panic!("library bug");
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panicking_send_is_counted_and_the_thread_lives_on() {
+        let mut ex = Exporter::start("t", Panicky, fast()).unwrap();
+        ex.offer(1);
+        ex.offer(2);
+        let r = ex.close();
+        assert_eq!((r.sent, r.failed), (1, 1), "{r:?}");
     }
 
     #[test]

@@ -225,6 +225,16 @@ pub fn start(
         sinks.push(Box::new(s));
     }
 
+    if cfg.cesnet.send_alerts {
+        let conf = resolve(base, &cfg.cesnet.configuration_file);
+        let o = slips_export::idea::WardenOptions::load(&conf).map_err(usage)?;
+        info!("export: IDEA0 alerts to Warden {} as {}", o.url, o.name);
+        let s = slips_export::idea::WardenSink::start(o, meta.clone(), policy.clone())
+            .map_err(usage)?;
+        stats.push(s.stats());
+        sinks.push(Box::new(s));
+    }
+
     if cfg.parameters.export_labeled_flows {
         let f = match cfg.parameters.export_format {
             ExportFormat::Tsv => Format::Tsv,

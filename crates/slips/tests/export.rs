@@ -272,14 +272,14 @@ fn keys_slips_does_not_implement_warn_at_start() {
     let cfg = dir.path().join("slips.yaml");
     std::fs::write(
         &cfg,
-        "exporting_alerts:\n  direct_export_workers: 4\ncesnet:\n  send_alerts: true\n",
+        "exporting_alerts:\n  direct_export_workers: 4\ncesnet:\n  receive_alerts: true\n",
     )
     .unwrap();
     let (d, _, _) = analyse(&input, &["-c", cfg.to_str().unwrap()]);
     let log = std::fs::read_to_string(d.path().join("out/slips.log")).unwrap();
     for k in [
         "exporting_alerts.direct_export_workers",
-        "cesnet.send_alerts",
+        "cesnet.receive_alerts",
     ] {
         assert!(
             log.contains(&format!("config: {k}")) && log.contains("is not implemented in slips"),
@@ -301,4 +301,19 @@ fn keys_slips_does_not_implement_warn_at_start() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("exporting_alerts.slack_api_path"), "{err}");
+    // Warden without its client configuration is refused at start, naming the key.
+    std::fs::write(
+        &cfg,
+        "cesnet:\n  send_alerts: true\n  configuration_file: nonexistent.conf\n",
+    )
+    .unwrap();
+    let o = slips()
+        .args(["-f", input.to_str().unwrap(), "-o"])
+        .arg(dir.path().join("o3"))
+        .args(["-c", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cesnet.configuration_file"), "{err}");
 }
