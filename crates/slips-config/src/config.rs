@@ -89,6 +89,9 @@ pub struct Export {
     /// `taxii_password_file`: a file holding the TAXII password (wins over
     /// `exporting_alerts.taxii_password`; `SLIPS_TAXII_PASSWORD` wins over both).
     pub taxii_password_file: PathBuf,
+    /// `taxii_ca_file`: a CA certificate (PEM) to trust for the TAXII server's HTTPS instead
+    /// of Mozilla's roots; empty: those.
+    pub taxii_ca_file: PathBuf,
     /// `queue`: events each exporter holds before new ones are dropped (default 10,000).
     pub queue: usize,
     /// `retries`: attempts after the first failed send (default 5).
@@ -118,6 +121,7 @@ impl Default for Export {
             web_url: String::new(),
             stix_evidence: false,
             taxii_password_file: PathBuf::new(),
+            taxii_ca_file: PathBuf::new(),
             queue: 10_000,
             retries: 5,
             retry_backoff: 0.5,

@@ -474,6 +474,9 @@ static EXPORT: &[KeyDef] = &[
     k("taxii_password_file", |c, f| {
         set(&mut c.export.taxii_password_file, f.path())
     }),
+    k("taxii_ca_file", |c, f| {
+        set(&mut c.export.taxii_ca_file, f.path())
+    }),
     k("queue", |c, f| {
         set(&mut c.export.queue, f.int(1, Some(10_000_000)))
     }),

@@ -428,98 +428,6 @@ open(port_file, "w").write(str(srv.server_address[1]))
 srv.serve_forever()
 "#;
 
-    fn openssl(dir: &Path, args: &[&str]) -> bool {
-        Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-
-    fn make_certs(dir: &Path) -> bool {
-        std::fs::write(dir.join("srv.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-        std::fs::write(dir.join("cli.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-        [
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=test-ca",
-            ][..],
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "srv.key",
-                "-out",
-                "srv.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "srv.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "srv.pem",
-                "-days",
-                "2",
-                "-extfile",
-                "srv.ext",
-            ],
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "cli.key",
-                "-out",
-                "cli.csr",
-                "-subj",
-                "/CN=cz.test.slips",
-            ],
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "cli.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "cli.pem",
-                "-days",
-                "2",
-                "-extfile",
-                "cli.ext",
-            ],
-        ]
-        .iter()
-        .all(|a| openssl(dir, a))
-    }
-
     struct Kill(std::process::Child);
     impl Drop for Kill {
         fn drop(&mut self) {
@@ -532,7 +440,7 @@ srv.serve_forever()
     fn sends_idea_to_a_warden_server_with_client_certificates() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        if !make_certs(d) {
+        if !crate::testcerts::make_certs(d) {
             eprintln!("skipping: openssl could not make the test certificates");
             return;
         }

@@ -30,6 +30,8 @@ pub mod slack;
 pub mod stix;
 pub mod taxii;
 #[cfg(test)]
+mod testcerts;
+#[cfg(test)]
 mod testserver;
 pub mod worker;
 

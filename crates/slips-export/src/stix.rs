@@ -381,7 +381,7 @@ impl StixSink {
             out: o.out,
             dirty: true,
             last_write: None,
-            taxii: o.taxii.map(Taxii::new),
+            taxii: o.taxii.map(Taxii::new).transpose()?,
             push_every: o.push_every,
             last_push: Instant::now(),
             attempts: 0,
@@ -539,13 +539,28 @@ mod tests {
 
     const COLLECTION: &str = "472c94ae-3113-4e3e-a4dd-a9f4ac7471d4";
 
+    /// medallion over HTTPS: its app run with an SSL context (its script has no TLS flag).
+    const MEDALLION_TLS: &str = r#"
+import json, sys
+from medallion import application_instance, register_blueprints, set_config
+conf = json.load(open(sys.argv[1]))
+for k in ("users", "taxii", "backend"):
+    set_config(application_instance, k, conf)
+register_blueprints(application_instance)
+application_instance.run(host="127.0.0.1", port=int(sys.argv[2]), ssl_context=(sys.argv[3], sys.argv[4]))
+"#;
+
     fn start_medallion(py: &Path, dir: &Path) -> Medallion {
+        start_medallion_with(py, dir, false)
+    }
+
+    fn start_medallion_with(py: &Path, dir: &Path, tls: bool) -> Medallion {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let base = format!("http://127.0.0.1:{port}");
+        let base = format!("{}://127.0.0.1:{port}", if tls { "https" } else { "http" });
         let data = json!({
             "/discovery": {
                 "title": "slips test TAXII server", "description": "", "contact": "",
@@ -576,8 +591,15 @@ mod tests {
         });
         let conf_path = dir.join("medallion.json");
         std::fs::write(&conf_path, conf.to_string()).unwrap();
-        let child = Command::new(py)
-            .args([
+        let mut cmd = Command::new(py);
+        if tls {
+            cmd.args(["-c", MEDALLION_TLS])
+                .arg(&conf_path)
+                .arg(port.to_string())
+                .arg(dir.join("srv.pem"))
+                .arg(dir.join("srv.key"));
+        } else {
+            cmd.args([
                 "-m",
                 "medallion.scripts.run",
                 "--host",
@@ -585,7 +607,9 @@ mod tests {
                 "--port",
             ])
             .arg(port.to_string())
-            .arg(&conf_path)
+            .arg(&conf_path);
+        }
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("medallion.log")).unwrap())
             .spawn()
@@ -629,6 +653,7 @@ print(json.dumps({"server": sorted(o["type"] for o in objs), "bundle": len(parse
                 username: "slips".into(),
                 password: Some(password.into()),
                 timeout: Duration::from_secs(10),
+                ca: None,
             }),
             push_every: None,
             retries: Some(2),
@@ -724,6 +749,79 @@ print(json.dumps({"server": sorted(o["type"] for o in objs), "bundle": len(parse
             v["bundle"], 3,
             "the second run's file: identity, indicator, sighting"
         );
+    }
+
+    #[test]
+    fn pushes_over_https_and_every_push_delay() {
+        let Some(py) = venv_python() else {
+            eprintln!(
+                "skipping: no Python venv with medallion and stix2 (run scripts/deps.sh --test)"
+            );
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        if !crate::testcerts::make_certs(dir.path()) {
+            eprintln!("skipping: openssl could not make the test certificates");
+            return;
+        }
+        let m = start_medallion_with(&py, dir.path(), true);
+        let mut o = options(dir.path(), m.port, "Alerts", "p4ss");
+        let t = o.taxii.as_mut().unwrap();
+        t.discovery_url = t.discovery_url.replace("http://", "https://");
+        // Without the CA the server is not trusted.
+        let mut s = StixSink::start(o.clone(), Policy::default()).unwrap();
+        s.alert(&alert(), &[], &now()).unwrap();
+        s.finish(&[]).unwrap();
+        assert_eq!(s.push_counters().objects.load(Ordering::Relaxed), 0);
+        // With it: a live run pushing every 300 ms.
+        o.taxii.as_mut().unwrap().ca = Some(dir.path().join("ca.pem"));
+        o.push_every = Some(Duration::from_millis(300));
+        o.evidence = false;
+        let mut s = StixSink::start(o, Policy::default()).unwrap();
+        let c = s.push_counters();
+        s.alert(
+            &Alert {
+                id: "b-1".into(),
+                ..alert()
+            },
+            &[evidence()],
+            &now(),
+        )
+        .unwrap();
+        let t = Instant::now();
+        while c.pushes.load(Ordering::Relaxed) < 1 {
+            assert!(t.elapsed() < Duration::from_secs(10), "no periodic push");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(c.objects.load(Ordering::Relaxed), 3);
+        s.alert(
+            &Alert {
+                id: "b-2".into(),
+                ..alert()
+            },
+            &[evidence()],
+            &now(),
+        )
+        .unwrap();
+        while c.pushes.load(Ordering::Relaxed) < 2 {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "no second periodic push"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            c.objects.load(Ordering::Relaxed),
+            4,
+            "only the new sighting"
+        );
+        s.finish(&[]).unwrap();
+        assert_eq!(
+            c.pushes.load(Ordering::Relaxed),
+            2,
+            "nothing left for the end"
+        );
+        assert_eq!(c.dropped_objects.load(Ordering::Relaxed), 0);
     }
 
     #[test]

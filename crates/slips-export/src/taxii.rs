@@ -19,6 +19,8 @@ pub struct TaxiiOptions {
     /// Never logged.
     pub password: Option<String>,
     pub timeout: Duration,
+    /// A CA certificate (PEM) to trust for HTTPS instead of Mozilla's roots.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for TaxiiOptions {
@@ -94,19 +96,38 @@ fn status_failure(what: &str, status: u16, body: &str) -> Failure {
 }
 
 impl Taxii {
-    pub fn new(opts: TaxiiOptions) -> Taxii {
-        let agent = ureq::Agent::new_with_config(
-            ureq::Agent::config_builder()
-                .timeout_global(Some(opts.timeout))
-                .http_status_as_error(false)
-                .user_agent("slips")
-                .build(),
-        );
-        Taxii {
-            agent,
+    pub fn new(opts: TaxiiOptions) -> Result<Taxii, crate::Error> {
+        let mut config = ureq::Agent::config_builder()
+            .timeout_global(Some(opts.timeout))
+            .http_status_as_error(false)
+            .user_agent("slips");
+        if let Some(ca) = &opts.ca {
+            let bytes = std::fs::read(ca).map_err(|e| {
+                crate::Error::Config(format!("export.taxii_ca_file {}: {e}", ca.display()))
+            })?;
+            let roots: Vec<_> = ureq::tls::parse_pem(&bytes)
+                .filter_map(|i| match i {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if roots.is_empty() {
+                return Err(crate::Error::Config(format!(
+                    "export.taxii_ca_file {}: no PEM certificate",
+                    ca.display()
+                )));
+            }
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+                    .build(),
+            );
+        }
+        Ok(Taxii {
+            agent: ureq::Agent::new_with_config(config.build()),
             opts,
             objects_url: None,
-        }
+        })
     }
 
     fn auth(&self) -> Option<String> {
@@ -244,6 +265,7 @@ mod tests {
             username: "u".into(),
             password: Some("hunter2".into()),
             timeout: Duration::from_secs(1),
+            ca: None,
         };
         assert!(!format!("{o:?}").contains("hunter2"));
     }

@@ -196,6 +196,9 @@ pub fn start(
                 username: ea.taxii_username.clone(),
                 password,
                 timeout: secs(ea.taxii_timeout),
+                ca: Some(x.taxii_ca_file.as_path())
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| resolve(base, p)),
             };
             info!("export: stix to STIX_data.json and TAXII {o:?}");
             Some(o)
