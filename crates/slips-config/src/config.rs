@@ -958,6 +958,18 @@ impl Config {
                 "exporting_alerts.export_to",
                 format!("[{}]", export_to.join(", ")),
             ),
+            ("cesnet.send_alerts", self.cesnet.send_alerts.to_string()),
+            ("export.syslog", format!("{:?}", self.export.syslog)),
+            ("export.syslog_format", self.export.syslog_format.clone()),
+            (
+                "export.cef_file",
+                self.export.cef_file.display().to_string(),
+            ),
+            (
+                "export.ecs_file",
+                self.export.ecs_file.display().to_string(),
+            ),
+            ("export.metrics", format!("{:?}", self.export.metrics)),
             ("web_interface.port", self.web_interface.port.to_string()),
             (
                 "blocking.duration",
