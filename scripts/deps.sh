@@ -60,7 +60,7 @@ fi
 # TAXII/STIX export tests: the OASIS reference TAXII server medallion and the stix2
 # library, in a venv of their own (SLIPS_TEST_VENV, default ~/.cache/slips-test/venv).
 if [ "${1:-}" = "--test" ]; then
-    venv="${SLIPS_TEST_VENV:-$HOME/.cache/slips-test/venv}"
+    venv="${SLIPS_TEST_VENV:-${HOME:-/root}/.cache/slips-test/venv}"
     if ! "$venv/bin/python" -c "import medallion, stix2" >/dev/null 2>&1; then
         if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
             sudo=""
