@@ -150,34 +150,48 @@ impl LabeledFlows {
             match self.format {
                 Format::Tsv => writeln!(w, "{line}\t{label}\t{}", field(&types)),
                 Format::Json => {
-                    let mut obj = serde_json::Map::new();
+                    // Written by hand (one allocation per row): numbers are checked, text
+                    // escaped by serde_json.
+                    let mut row = String::with_capacity(line.len() + 160);
+                    row.push('{');
                     for (k, v) in COLUMNS.iter().zip(cols.iter()) {
-                        let v = if *v == "-" {
-                            serde_json::Value::Null
-                        } else if matches!(
+                        row.push('"');
+                        row.push_str(k);
+                        row.push_str("\":");
+                        let numeric = matches!(
                             *k,
-                            "sport" | "dport" | "sbytes" | "dbytes" | "spkts" | "dpkts"
-                        ) {
-                            v.parse::<u64>().map_or(serde_json::Value::Null, Into::into)
-                        } else if matches!(*k, "ts" | "duration") {
-                            v.parse::<f64>().map_or(serde_json::Value::Null, Into::into)
+                            "ts" | "duration"
+                                | "sport"
+                                | "dport"
+                                | "sbytes"
+                                | "dbytes"
+                                | "spkts"
+                                | "dpkts"
+                        );
+                        if *v == "-"
+                            || (numeric && v.parse::<f64>().map_or(true, |x| !x.is_finite()))
+                        {
+                            row.push_str("null");
+                        } else if numeric {
+                            row.push_str(v);
                         } else {
-                            (*v).into()
-                        };
-                        obj.insert((*k).to_owned(), v);
+                            row.push_str(&serde_json::Value::from(*v).to_string());
+                        }
+                        row.push(',');
                     }
-                    obj.insert("label".into(), label.into());
-                    obj.insert(
-                        "evidence".into(),
-                        serde_json::Value::Array(
-                            types
-                                .split(',')
-                                .filter(|t| !t.is_empty())
-                                .map(|t| t.into())
-                                .collect(),
-                        ),
-                    );
-                    writeln!(w, "{}", serde_json::Value::Object(obj))
+                    row.push_str("\"label\":\"");
+                    row.push_str(label);
+                    row.push_str("\",\"evidence\":[");
+                    for (i, t) in types.split(',').filter(|t| !t.is_empty()).enumerate() {
+                        if i > 0 {
+                            row.push(',');
+                        }
+                        row.push('"');
+                        row.push_str(t);
+                        row.push('"');
+                    }
+                    row.push_str("]}");
+                    writeln!(w, "{row}")
                 }
             }
             .map_err(io("write", &path))?;
