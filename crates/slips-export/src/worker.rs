@@ -172,12 +172,14 @@ impl<I: Send + 'static> Exporter<I> {
     /// Queues an item, or drops and counts it when the queue is full. Never waits.
     pub fn offer(&self, item: I) {
         let Some(tx) = &self.tx else { return };
+        // Counted before it can be received, so that the depth never goes below zero.
+        self.counters.depth.fetch_add(1, Ordering::Relaxed);
         match tx.try_send(item) {
             Ok(()) => {
                 self.counters.queued.fetch_add(1, Ordering::Relaxed);
-                self.counters.depth.fetch_add(1, Ordering::Relaxed);
             }
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.counters.depth.fetch_sub(1, Ordering::Relaxed);
                 let n = self.counters.dropped.fetch_add(1, Ordering::Relaxed);
                 if n == 0 {
                     tracing::warn!(
