@@ -121,11 +121,13 @@ pub fn idea_event(a: &Alert, evidence: &[Evidence], node: &str, meta: &Meta) -> 
     }
     let mut target = serde_json::Map::new();
     for (v, key) in &targets {
-        target
+        if let Some(a) = target
             .entry(*key)
             .or_insert_with(|| json!([]))
             .as_array_mut()
-            .map(|a| a.push(json!(v)));
+        {
+            a.push(json!(v));
+        }
     }
     if !ports.is_empty() {
         target.insert("Port".into(), json!(ports));
