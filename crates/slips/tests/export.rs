@@ -317,3 +317,147 @@ fn keys_slips_does_not_implement_warn_at_start() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("cesnet.configuration_file"), "{err}");
 }
+
+/// The Python venv with medallion and stix2 (`scripts/deps.sh --test`).
+fn venv_python() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SLIPS_TEST_VENV")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".cache/slips-test/venv"))
+        })?;
+    let py = dir.join("bin/python");
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import medallion, stix2"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping: no Python venv with medallion and stix2 (run scripts/deps.sh --test)");
+    }
+    ok.then_some(py)
+}
+
+struct Child(std::process::Child);
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Slips' own keys (server, port, discovery path, collection title, user) and the password
+/// from SLIPS_TAXII_PASSWORD: a file input pushes once at the end; the collection then holds
+/// what STIX_data.json holds, valid for the stix2 library.
+#[test]
+fn stix_reaches_medallion_through_slips_keys() {
+    let Some(py) = venv_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let collection = "9c0e5a34-6b0f-4f3e-8a55-2a1c7b7e0d11";
+    let data = serde_json::json!({
+        "/discovery": {"title": "t", "description": "", "contact": "",
+                       "default": format!("{base}/api1/"), "api_roots": [format!("{base}/api1/")]},
+        "api1": {
+            "information": {"title": "api1", "description": "",
+                            "versions": ["application/taxii+json;version=2.1"],
+                            "max_content_length": 9_765_625},
+            "status": [],
+            "collections": [{"id": collection, "title": "Alerts", "description": "",
+                             "can_read": true, "can_write": true,
+                             "media_types": ["application/stix+json;version=2.1"],
+                             "objects": [], "manifest": []}]
+        }
+    });
+    std::fs::write(d.join("data.json"), data.to_string()).unwrap();
+    let conf = serde_json::json!({
+        "backend": {"module": "medallion.backends.memory_backend", "module_class": "MemoryBackend",
+                    "filename": d.join("data.json")},
+        "users": {"analyst": "s3cret-pw"},
+        "taxii": {"max_page_size": 100}
+    });
+    std::fs::write(d.join("medallion.json"), conf.to_string()).unwrap();
+    let _server = Child(
+        std::process::Command::new(&py)
+            .args([
+                "-m",
+                "medallion.scripts.run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+            ])
+            .arg(port.to_string())
+            .arg(d.join("medallion.json"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let t = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "medallion did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let input = conn_log(d, 300);
+    let cfg = d.join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "exporting_alerts:\n  export_to: [stix]\n  TAXII_server: 127.0.0.1\n  port: {port}\n  \
+             use_https: false\n  discovery_path: /taxii2/\n  collection_name: Alerts\n  \
+             direct_export: false\n  taxii_username: analyst\n  taxii_password: wrong\n"
+        ),
+    )
+    .unwrap();
+    let out = d.join("out");
+    let o = slips()
+        .args([
+            "-f",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+            "-c",
+        ])
+        .arg(&cfg)
+        .env("SLIPS_TAXII_PASSWORD", "s3cret-pw")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let log = std::fs::read_to_string(out.join("slips.log")).unwrap();
+    assert!(!log.contains("s3cret-pw"), "the password is never logged");
+    let check = format!(
+        r#"
+import json, requests, stix2
+r = requests.get("{base}/api1/collections/{collection}/objects/", auth=("analyst", "s3cret-pw"),
+                 headers={{"Accept": "application/taxii+json;version=2.1"}})
+r.raise_for_status()
+objs = r.json().get("objects", [])
+for o in objs:
+    stix2.parse(o, allow_custom=False, version="2.1")
+bundle = stix2.parse(json.load(open("{}")), allow_custom=False, version="2.1")
+print(len(objs), len(bundle.objects))
+"#,
+        out.join("STIX_data.json").display()
+    );
+    let v = std::process::Command::new(&py)
+        .args(["-c", &check])
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    let counts = String::from_utf8_lossy(&v.stdout).trim().to_owned();
+    let (server, file) = counts.split_once(' ').unwrap();
+    assert_eq!(
+        server, file,
+        "the collection holds the bundle: {counts}\n{log}"
+    );
+    assert!(server.parse::<u32>().unwrap() >= 3, "{counts}");
+}
