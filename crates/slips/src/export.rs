@@ -72,7 +72,6 @@ pub fn start(
         Some(a) => {
             let m = Metrics::new();
             let server = m.serve(&a).map_err(usage)?;
-            eprintln!("slips: metrics at http://{}/metrics", server.addr);
             sinks.push(Box::new(m.sink()));
             Some((m, server))
         }
