@@ -461,3 +461,190 @@ print(len(objs), len(bundle.objects))
     );
     assert!(server.parse::<u32>().unwrap() >= 3, "{counts}");
 }
+
+/// A minimal Warden-like HTTPS server: the client certificate is required (signed by the
+/// test CA); each POSTed event array is appended to a file.
+const WARDEN: &str = r#"
+import json, ssl, sys, http.server
+port_file, ca, cert, key, log = sys.argv[1:6]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(log, "a") as f:
+            for e in body:
+                e["_path"] = self.path
+                f.write(json.dumps(e) + "\n")
+        out = json.dumps({"saved": len(body)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+ctx.load_verify_locations(ca)
+ctx.verify_mode = ssl.CERT_REQUIRED
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+open(port_file, "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+"#;
+
+fn openssl(dir: &Path, args: &[&str]) -> bool {
+    std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn alerts_reach_warden_as_idea0_with_the_client_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("srv.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    std::fs::write(d.join("cli.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    let made = [
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "2", "-subj", "/CN=ca",
+        ][..],
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "srv.key",
+            "-out",
+            "srv.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "srv.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "srv.ext",
+        ],
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "cli.key",
+            "-out",
+            "cli.csr",
+            "-subj",
+            "/CN=org.test.slips",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "cli.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cli.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "cli.ext",
+        ],
+    ]
+    .iter()
+    .all(|a| openssl(d, a));
+    if !made {
+        eprintln!("skipping: openssl could not make the test certificates");
+        return;
+    }
+    let log = d.join("received.jsonl");
+    let Ok(child) = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(WARDEN)
+        .arg(d.join("port"))
+        .args(["ca.pem", "srv.pem", "srv.key"].map(|f| d.join(f)))
+        .arg(&log)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        eprintln!("skipping: python3 is not installed");
+        return;
+    };
+    let _server = Child(child);
+    let t = Instant::now();
+    let port = loop {
+        if let Some(p) = std::fs::read_to_string(d.join("port"))
+            .ok()
+            .and_then(|s| s.trim().parse::<u16>().ok())
+        {
+            break p;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the Warden server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // The client configuration names its files relative to itself, in its own folder.
+    let wdir = d.join("warden");
+    std::fs::create_dir(&wdir).unwrap();
+    for f in ["ca.pem", "cli.pem", "cli.key"] {
+        std::fs::copy(d.join(f), wdir.join(f)).unwrap();
+    }
+    std::fs::write(
+        wdir.join("warden.conf"),
+        serde_json::json!({"url": format!("https://127.0.0.1:{port}/warden3"), "name": "org.test.slips",
+                           "certfile": "cli.pem", "keyfile": "cli.key", "cafile": "ca.pem"})
+        .to_string(),
+    )
+    .unwrap();
+    let input = conn_log(d, 300);
+    let cfg = d.join("slips.yaml");
+    std::fs::write(
+        &cfg,
+        "cesnet:\n  send_alerts: true\n  configuration_file: warden/warden.conf\n",
+    )
+    .unwrap();
+    let (o, _, _) = analyse(&input, &["-c", cfg.to_str().unwrap()]);
+    let incidents = alerts_json(&o.path().join("out"))
+        .iter()
+        .filter(|v| v["Status"] == "Incident")
+        .count();
+    let got: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(incidents > 0);
+    assert_eq!(got.len(), incidents, "one IDEA0 event per alert");
+    for e in &got {
+        assert_eq!(e["Format"], "IDEA0");
+        assert_eq!(e["_path"], "/warden3/sendEvents?client=org.test.slips");
+        assert_eq!(e["Source"][0]["IP4"][0], "10.0.0.5");
+        assert_eq!(e["Node"][0]["Name"], "org.test.slips");
+        assert!(e["Category"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "Recon.Scanning"));
+    }
+}
