@@ -5,7 +5,7 @@
 # cross-checks), iproute2 and curl (live capture test in a network namespace); nftables,
 # iptables, ipset, nmap, ping and python3 (blocking tests inside network namespaces); tmux
 # (the terminal interface's end-to-end test); redis-server (Redis publishing tests, on a
-# port of their own).
+# port of their own); a Python venv with medallion and stix2 (TAXII/STIX export tests).
 set -euo pipefail
 
 need_apt=()
@@ -55,6 +55,23 @@ if [ "${1:-}" = "--test" ] && ! command -v suricata >/dev/null 2>&1; then
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -t bookworm-backports suricata >/dev/null
     else
         echo "suricata not installed (bookworm-backports only); its cross-check test will skip" >&2
+    fi
+fi
+# TAXII/STIX export tests: the OASIS reference TAXII server medallion and the stix2
+# library, in a venv of their own (SLIPS_TEST_VENV, default ~/.cache/slips-test/venv).
+if [ "${1:-}" = "--test" ]; then
+    venv="${SLIPS_TEST_VENV:-${HOME:-/root}/.cache/slips-test/venv}"
+    if ! "$venv/bin/python" -c "import medallion, stix2" >/dev/null 2>&1; then
+        if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+            sudo=""
+            [ "$(id -u)" = 0 ] || sudo="sudo"
+            echo "installing: python3-venv"
+            $sudo apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+        fi
+        echo "creating $venv with medallion and stix2"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q medallion stix2
     fi
 fi
 command -v cargo >/dev/null 2>&1 || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }

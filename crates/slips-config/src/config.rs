@@ -51,6 +51,85 @@ pub struct Config {
     pub database: Database,
     /// `redis:` publishing to Redis (slips' own section).
     pub redis: Redis,
+    /// `export:` syslog, CEF, ECS, Slack webhooks, TAXII secrets and metrics (slips' own
+    /// section; Slips' keys stay in `exporting_alerts:`).
+    pub export: Export,
+}
+
+/// `export:` section (slips' own): the exports Slips does not have, and the settings of
+/// its exports that Slips hard-codes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Export {
+    /// `syslog`: `udp://host:port`, `tcp://host:port` or a file path (relative: in the
+    /// output folder); empty (default): off.
+    pub syslog: String,
+    /// `syslog_format`: what each syslog message carries: `rfc5424` (text with structured
+    /// data, default), `cef` or `ecs`.
+    pub syslog_format: String,
+    /// `syslog_facility`: 0–23 (default 16, local0).
+    pub syslog_facility: u8,
+    /// `cef_file`: CEF lines (relative: in the output folder); empty (default): off.
+    pub cef_file: PathBuf,
+    /// `ecs_file`: Elastic Common Schema JSON lines; empty (default): off.
+    pub ecs_file: PathBuf,
+    /// `evidence`: syslog, CEF and ECS also get every evidence, not only alerts (default
+    /// true).
+    pub evidence: bool,
+    /// `slack_webhook_file`: a file holding a Slack incoming-webhook URL; when set it is
+    /// used instead of `chat.postMessage` with the bot token.
+    pub slack_webhook_file: PathBuf,
+    /// `slack_api_url`: the `chat.postMessage` endpoint (default Slack's).
+    pub slack_api_url: String,
+    /// `slack_min_interval`: seconds between two Slack messages (default 1).
+    pub slack_min_interval: f64,
+    /// `web_url`: the web interface's address, linked from Slack messages; empty: none.
+    pub web_url: String,
+    /// `stix_evidence`: STIX bundles also carry every evidence (default false: alerts).
+    pub stix_evidence: bool,
+    /// `taxii_password_file`: a file holding the TAXII password (wins over
+    /// `exporting_alerts.taxii_password`; `SLIPS_TAXII_PASSWORD` wins over both).
+    pub taxii_password_file: PathBuf,
+    /// `taxii_ca_file`: a CA certificate (PEM) to trust for the TAXII server's HTTPS instead
+    /// of Mozilla's roots; empty: those.
+    pub taxii_ca_file: PathBuf,
+    /// `queue`: events each exporter holds before new ones are dropped (default 10,000).
+    pub queue: usize,
+    /// `retries`: attempts after the first failed send (default 5).
+    pub retries: u32,
+    /// `retry_backoff`: first pause between attempts, doubled each time (default 0.5 s).
+    pub retry_backoff: f64,
+    /// `retry_max_delay`: longest pause between attempts (default 30 s).
+    pub retry_max_delay: f64,
+    /// `drain_timeout`: how long the end of a run waits for exporters (default 10 s).
+    pub drain_timeout: f64,
+    /// `metrics`: `host:port` for the Prometheus endpoint (as `--metrics`); empty: off.
+    pub metrics: String,
+}
+
+impl Default for Export {
+    fn default() -> Self {
+        Export {
+            syslog: String::new(),
+            syslog_format: "rfc5424".to_owned(),
+            syslog_facility: 16,
+            cef_file: PathBuf::new(),
+            ecs_file: PathBuf::new(),
+            evidence: true,
+            slack_webhook_file: PathBuf::new(),
+            slack_api_url: "https://slack.com/api/chat.postMessage".to_owned(),
+            slack_min_interval: 1.0,
+            web_url: String::new(),
+            stix_evidence: false,
+            taxii_password_file: PathBuf::new(),
+            taxii_ca_file: PathBuf::new(),
+            queue: 10_000,
+            retries: 5,
+            retry_backoff: 0.5,
+            retry_max_delay: 30.0,
+            drain_timeout: 10.0,
+            metrics: String::new(),
+        }
+    }
 }
 
 /// `redis:` section.
@@ -355,8 +434,8 @@ impl Default for Enrichment {
     }
 }
 
-/// `exporting_alerts:` section (credentials and TAXII tuning keys are accepted but not
-/// stored).
+/// `exporting_alerts:` section (Slips' keys; `direct_export_workers` and
+/// `direct_export_max_workers` are accepted with a warning: one thread exports).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExportingAlerts {
     /// `export_to`: `slack` and/or `stix` (default none).
@@ -381,12 +460,46 @@ pub struct ExportingAlerts {
     pub collection_name: String,
     /// `push_delay`: seconds (default 3600).
     pub push_delay: f64,
+    /// `direct_export`: push each alert to TAXII as it comes instead of every
+    /// `push_delay` (default true).
+    pub direct_export: bool,
+    /// `direct_export_retry_max`: TAXII attempts after a failed push; 0: until the end of
+    /// the run (default 0).
+    pub direct_export_retry_max: u32,
+    /// `direct_export_retry_backoff`: first pause between TAXII attempts (default 0.5 s).
+    pub direct_export_retry_backoff: f64,
+    /// `direct_export_retry_max_delay`: longest pause between TAXII attempts (default 5 s).
+    pub direct_export_retry_max_delay: f64,
+    /// `taxii_username` (default `admin`).
+    pub taxii_username: String,
+    /// `taxii_password` (never logged; `export.taxii_password_file` and
+    /// `SLIPS_TAXII_PASSWORD` win over it).
+    pub taxii_password: Secret,
+    /// `taxii_timeout`: seconds per TAXII request (default 10).
+    pub taxii_timeout: f64,
+}
+
+/// A secret value from the configuration: compared and cloned, never shown by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
 }
 
 /// `cesnet:` section.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cesnet {
-    /// `send_alerts` (default false).
+    /// `send_alerts`: each alert as IDEA0 to the Warden server of `configuration_file`
+    /// (default false).
     pub send_alerts: bool,
     /// `receive_alerts` (default false).
     pub receive_alerts: bool,
@@ -624,6 +737,13 @@ impl Default for ExportingAlerts {
             taxii_version: 2,
             collection_name: "Alerts".to_owned(),
             push_delay: 3600.0,
+            direct_export: true,
+            direct_export_retry_max: 0,
+            direct_export_retry_backoff: 0.5,
+            direct_export_retry_max_delay: 5.0,
+            taxii_username: "admin".to_owned(),
+            taxii_password: Secret("changeme_before_installing_a_medallion_server".to_owned()),
+            taxii_timeout: 10.0,
         }
     }
 }
@@ -850,6 +970,18 @@ impl Config {
                 "exporting_alerts.export_to",
                 format!("[{}]", export_to.join(", ")),
             ),
+            ("cesnet.send_alerts", self.cesnet.send_alerts.to_string()),
+            ("export.syslog", format!("{:?}", self.export.syslog)),
+            ("export.syslog_format", self.export.syslog_format.clone()),
+            (
+                "export.cef_file",
+                self.export.cef_file.display().to_string(),
+            ),
+            (
+                "export.ecs_file",
+                self.export.ecs_file.display().to_string(),
+            ),
+            ("export.metrics", format!("{:?}", self.export.metrics)),
             ("web_interface.port", self.web_interface.port.to_string()),
             (
                 "blocking.duration",

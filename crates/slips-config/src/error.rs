@@ -191,6 +191,8 @@ pub enum WarningKind {
     /// `detection.evidence_detection_threshold` below 0.5: probably a Slips 1.x value, which
     /// was a rate per minute of window; slips reads it as the window score for an alert.
     SlipsThresholdUnit { value: String },
+    /// A key slips accepts but does not implement: its value changes nothing.
+    NotImplemented { detail: String },
 }
 
 impl Warning {
@@ -209,7 +211,9 @@ impl Warning {
                 suggestion.as_deref()
             }
             WarningKind::RenamedSection { replacement } => Some(replacement),
-            WarningKind::Empty | WarningKind::SlipsThresholdUnit { .. } => None,
+            WarningKind::Empty
+            | WarningKind::SlipsThresholdUnit { .. }
+            | WarningKind::NotImplemented { .. } => None,
         }
     }
 }
@@ -241,6 +245,9 @@ impl fmt::Display for Warning {
                 self.key
             ),
             WarningKind::Empty => write!(f, "the configuration is empty; using the defaults"),
+            WarningKind::NotImplemented { detail } => {
+                write!(f, "{}{at} is not implemented in slips: {detail}", self.key)
+            }
             WarningKind::SlipsThresholdUnit { value } => write!(
                 f,
                 "{}{at} is {value}: Slips 1.x read it per minute of time window; slips reads it \

@@ -35,8 +35,8 @@ mod value;
 
 pub use config::{
     Blocking, BlockingBackend, BruteForceDetector, Cesnet, Config, Detection, DisabledAlerts,
-    Engine, Enrichment, ExportingAlerts, ExternalModule, FlowAlerts, Modules, Output, Overrides,
-    Parameters, ThreatIntelligence, VirusTotal, WebInterface, Whitelists,
+    Engine, Enrichment, Export, ExportingAlerts, ExternalModule, FlowAlerts, Modules, Output,
+    Overrides, Parameters, Secret, ThreatIntelligence, VirusTotal, WebInterface, Whitelists,
 };
 pub use error::{ConfigError, Position, Warning, WarningKind};
 pub use types::{

@@ -391,15 +391,108 @@ static EXPORTING_ALERTS: &[KeyDef] = &[
     k("push_delay", |c, f| {
         set(&mut c.exporting_alerts.push_delay, f.non_negative(SECONDS))
     }),
-    k("direct_export", ignore),
+    k("direct_export", |c, f| {
+        set(&mut c.exporting_alerts.direct_export, f.bool())
+    }),
     k("direct_export_workers", ignore),
     k("direct_export_max_workers", ignore),
-    k("direct_export_retry_max", ignore),
-    k("direct_export_retry_backoff", ignore),
-    k("direct_export_retry_max_delay", ignore),
-    k("taxii_username", ignore),
-    k("taxii_password", ignore),
-    k("taxii_timeout", ignore),
+    k("direct_export_retry_max", |c, f| {
+        set(
+            &mut c.exporting_alerts.direct_export_retry_max,
+            f.int(0, Some(1_000_000)),
+        )
+    }),
+    k("direct_export_retry_backoff", |c, f| {
+        set(
+            &mut c.exporting_alerts.direct_export_retry_backoff,
+            f.non_negative(SECONDS),
+        )
+    }),
+    k("direct_export_retry_max_delay", |c, f| {
+        set(
+            &mut c.exporting_alerts.direct_export_retry_max_delay,
+            f.non_negative(SECONDS),
+        )
+    }),
+    k("taxii_username", |c, f| {
+        set(&mut c.exporting_alerts.taxii_username, f.text())
+    }),
+    k("taxii_password", |c, f| {
+        set(
+            &mut c.exporting_alerts.taxii_password,
+            f.text().map(crate::config::Secret),
+        )
+    }),
+    k("taxii_timeout", |c, f| {
+        set(&mut c.exporting_alerts.taxii_timeout, f.positive(SECONDS))
+    }),
+];
+
+/// Keys that are accepted but do nothing in slips: each one present in the file is a
+/// [`WarningKind::NotImplemented`] naming it.
+static NOT_IMPLEMENTED: &[(&str, &str)] = &[
+    (
+        "exporting_alerts.direct_export_workers",
+        "one exporter thread sends to TAXII",
+    ),
+    (
+        "exporting_alerts.direct_export_max_workers",
+        "one exporter thread sends to TAXII",
+    ),
+];
+
+static EXPORT: &[KeyDef] = &[
+    k("syslog", |c, f| set(&mut c.export.syslog, f.text())),
+    k("syslog_format", |c, f| {
+        set(
+            &mut c.export.syslog_format,
+            f.choice("\"rfc5424\", \"cef\" or \"ecs\"", |s| {
+                let s = s.trim().to_ascii_lowercase();
+                matches!(s.as_str(), "rfc5424" | "cef" | "ecs").then_some(s)
+            }),
+        )
+    }),
+    k("syslog_facility", |c, f| {
+        set(&mut c.export.syslog_facility, f.int(0, Some(23)))
+    }),
+    k("cef_file", |c, f| set(&mut c.export.cef_file, f.path())),
+    k("ecs_file", |c, f| set(&mut c.export.ecs_file, f.path())),
+    k("evidence", |c, f| set(&mut c.export.evidence, f.bool())),
+    k("slack_webhook_file", |c, f| {
+        set(&mut c.export.slack_webhook_file, f.path())
+    }),
+    k("slack_api_url", |c, f| {
+        set(&mut c.export.slack_api_url, f.text())
+    }),
+    k("slack_min_interval", |c, f| {
+        set(&mut c.export.slack_min_interval, f.non_negative(SECONDS))
+    }),
+    k("web_url", |c, f| set(&mut c.export.web_url, f.text())),
+    k("stix_evidence", |c, f| {
+        set(&mut c.export.stix_evidence, f.bool())
+    }),
+    k("taxii_password_file", |c, f| {
+        set(&mut c.export.taxii_password_file, f.path())
+    }),
+    k("taxii_ca_file", |c, f| {
+        set(&mut c.export.taxii_ca_file, f.path())
+    }),
+    k("queue", |c, f| {
+        set(&mut c.export.queue, f.int(1, Some(10_000_000)))
+    }),
+    k("retries", |c, f| {
+        set(&mut c.export.retries, f.int(0, Some(1_000)))
+    }),
+    k("retry_backoff", |c, f| {
+        set(&mut c.export.retry_backoff, f.non_negative(SECONDS))
+    }),
+    k("retry_max_delay", |c, f| {
+        set(&mut c.export.retry_max_delay, f.non_negative(SECONDS))
+    }),
+    k("drain_timeout", |c, f| {
+        set(&mut c.export.drain_timeout, f.non_negative(SECONDS))
+    }),
+    k("metrics", |c, f| set(&mut c.export.metrics, f.text())),
 ];
 
 static CESNET: &[KeyDef] = &[
@@ -678,6 +771,10 @@ static SECTIONS: &[SectionDef] = &[
     SectionDef {
         name: "redis",
         keys: REDIS,
+    },
+    SectionDef {
+        name: "export",
+        keys: EXPORT,
     },
 ];
 
@@ -1142,6 +1239,15 @@ fn apply_section(
                     node: value,
                 };
                 (kd.apply)(cfg, &field)?;
+                if let Some((_, why)) = NOT_IMPLEMENTED.iter().find(|(k, _)| *k == field.key) {
+                    warnings.push(Warning {
+                        key: field.key.clone(),
+                        line: line_of(key),
+                        kind: WarningKind::NotImplemented {
+                            detail: (*why).to_owned(),
+                        },
+                    });
+                }
             }
             None => warnings.push(Warning {
                 key: format!("{shown}.{name}"),
@@ -1153,6 +1259,32 @@ fn apply_section(
         }
     }
     Ok(())
+}
+
+/// Values that ask for something slips does not do: warned about, naming the key.
+fn not_implemented_values(cfg: &Config, warnings: &mut Vec<Warning>) {
+    let mut warn = |key: &str, detail: &str| {
+        warnings.push(Warning {
+            key: key.to_owned(),
+            line: None,
+            kind: WarningKind::NotImplemented {
+                detail: detail.to_owned(),
+            },
+        })
+    };
+    let e = &cfg.exporting_alerts;
+    if e.taxii_version == 1 && e.export_to.contains(&ExportTarget::Stix) {
+        warn(
+            "exporting_alerts.taxii_version",
+            "TAXII 1.x is not available; slips pushes with TAXII 2.1",
+        );
+    }
+    if cfg.cesnet.receive_alerts {
+        warn(
+            "cesnet.receive_alerts",
+            "receiving alerts from Warden is not available in slips (sending is: cesnet.send_alerts)",
+        );
+    }
 }
 
 /// Thresholds below this are most likely Slips 1.x per-minute values (0.08–0.43).
@@ -1225,6 +1357,7 @@ pub(crate) fn load_str(text: &str) -> Result<(Config, Vec<Warning>), ConfigError
             },
         });
     }
+    not_implemented_values(&cfg, &mut warnings);
     // In file order (the old-name pass ran first).
     warnings.sort_by_key(|w| w.line);
     Ok((cfg, warnings))
@@ -1363,13 +1496,27 @@ mod tests {
             warnings.iter().all(|w| !w.is_unknown()),
             "unknown keys in Slips' own file: {warnings:?}"
         );
-        // Slips' per-minute threshold is read as a window score, and said so.
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(matches!(
-            warnings[0].kind,
-            WarningKind::SlipsThresholdUnit { ref value } if value == "0.25"
-        ));
-        assert!(warnings[0].to_string().contains("per minute"));
+        // Slips' per-minute threshold is read as a window score, and said so; the TAXII
+        // worker counts are named as not implemented.
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        let threshold: Vec<&Warning> = warnings
+            .iter()
+            .filter(|w| matches!(w.kind, WarningKind::SlipsThresholdUnit { ref value } if value == "0.25"))
+            .collect();
+        assert_eq!(threshold.len(), 1, "{warnings:?}");
+        assert!(threshold[0].to_string().contains("per minute"));
+        let missing: Vec<&str> = warnings
+            .iter()
+            .filter(|w| matches!(w.kind, WarningKind::NotImplemented { .. }))
+            .map(|w| w.key.as_str())
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                "exporting_alerts.direct_export_workers",
+                "exporting_alerts.direct_export_max_workers"
+            ]
+        );
         // The documented defaults.
         assert_eq!(cfg.parameters.time_window_width.seconds(), 3600.0);
         assert_eq!(cfg.parameters.analysis_direction, AnalysisDirection::Out);
@@ -1395,8 +1542,57 @@ mod tests {
             Ok(r) => r,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(w.len(), 1);
+        assert_eq!(w.len(), 3);
         assert_eq!(from_file, cfg);
+    }
+
+    #[test]
+    fn export_section_and_taxii_keys() {
+        let (cfg, w) = ok("export:\n  syslog: udp://127.0.0.1:5514\n  syslog_format: CEF\n  ecs_file: ecs.json\n  queue: 5\n  retries: 2\n  metrics: 127.0.0.1:9184\nexporting_alerts:\n  export_to: [stix, slack]\n  taxii_password: s3cret\n  taxii_timeout: 3\n  direct_export: false\n  direct_export_retry_max: 4\n");
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(cfg.export.syslog, "udp://127.0.0.1:5514");
+        assert_eq!(cfg.export.syslog_format, "cef");
+        assert_eq!(cfg.export.ecs_file, Path::new("ecs.json"));
+        assert_eq!((cfg.export.queue, cfg.export.retries), (5, 2));
+        assert_eq!(cfg.export.metrics, "127.0.0.1:9184");
+        let e = &cfg.exporting_alerts;
+        assert_eq!(e.taxii_password.expose(), "s3cret");
+        assert!(
+            !format!("{cfg:?}").contains("s3cret"),
+            "secrets never shown"
+        );
+        assert!(!cfg
+            .effective_summary()
+            .iter()
+            .any(|(_, v)| v.contains("s3cret")));
+        assert_eq!(e.taxii_timeout, 3.0);
+        assert!(!e.direct_export);
+        assert_eq!(e.direct_export_retry_max, 4);
+        let err = err("export:\n  syslog_format: xml\n").to_string();
+        assert!(err.contains("export.syslog_format"), "{err}");
+    }
+
+    #[test]
+    fn unimplemented_keys_warn_with_their_name() {
+        let (_, w) = ok("exporting_alerts:\n  export_to: [stix]\n  taxii_version: 1\n  direct_export_workers: 4\ncesnet:\n  send_alerts: true\n  receive_alerts: true\n");
+        let keys: Vec<String> = w
+            .iter()
+            .filter(|w| matches!(w.kind, WarningKind::NotImplemented { .. }))
+            .map(|w| w.to_string())
+            .collect();
+        for k in [
+            "exporting_alerts.direct_export_workers (line 4) is not implemented",
+            "exporting_alerts.taxii_version is not implemented",
+            "cesnet.receive_alerts is not implemented",
+        ] {
+            assert!(
+                keys.iter().any(|x| x.starts_with(k)),
+                "{k} missing in {keys:?}"
+            );
+        }
+        // Off, or implemented: nothing to say.
+        let (_, w) = ok("cesnet:\n  send_alerts: true\n  receive_alerts: false\n");
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]

@@ -320,6 +320,11 @@ pub struct Analyse {
     #[arg(long = "redis", value_name = "URL")]
     pub redis: Option<String>,
 
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9184), as
+    /// `export.metrics` does.
+    #[arg(long = "metrics", value_name = "ADDR")]
+    pub metrics: Option<String>,
+
     /// Do not write the analysis database `slips.sqlite` (also `database.enabled: false`).
     #[arg(long = "no-db")]
     pub no_db: bool,

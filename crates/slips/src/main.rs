@@ -4,6 +4,7 @@
 mod blocking;
 mod cli;
 mod db;
+mod export;
 mod external;
 mod follow;
 mod gui;

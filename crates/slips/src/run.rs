@@ -25,6 +25,8 @@ use tracing::{info, warn};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 const STATS_EVERY: Duration = Duration::from_secs(5);
+/// How often the engine's gauges of `--metrics` are updated.
+const METRICS_EVERY: Duration = Duration::from_secs(1);
 /// Live inputs (stdin, -g): how often the per-profile files of open windows are rewritten.
 const LIVE_REFRESH: Duration = Duration::from_secs(5);
 /// Malformed input lines listed one by one in errors.log (all are counted).
@@ -576,6 +578,18 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         redis_sent = Some(sink.sent());
         sinks.push(Box::new(sink));
     }
+    let exports = crate::export::start(
+        &cfg,
+        &base_dir,
+        &out,
+        kind.is_live(),
+        cli.metrics.as_deref(),
+        VERSION,
+    )?;
+    for s in exports.sinks {
+        sinks.push(s);
+    }
+    let metrics = exports.metrics;
     let mut external = external.map(|(x, sink)| {
         sinks.push(sink);
         x
@@ -643,6 +657,7 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         }
     };
     let mut last_stats = Instant::now();
+    let mut last_metrics = Instant::now();
     let mut event_time = Timestamp::ZERO;
     let mut last_refresh = Instant::now();
     let mut interrupted = false;
@@ -706,6 +721,12 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             }
         }
         bar.set_position(progress.bytes_read.load(Ordering::Relaxed));
+        if let Some((m, _)) = &metrics {
+            if last_metrics.elapsed() >= METRICS_EVERY {
+                last_metrics = Instant::now();
+                m.set_engine(crate::export::gauges(&engine.stats(), rx.len()));
+            }
+        }
         if show_progress && last_stats.elapsed() >= STATS_EVERY {
             last_stats = Instant::now();
             let line = stats_line(&stats(&engine, started.elapsed().as_secs_f64()));
@@ -756,6 +777,10 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         eprintln!("slips: interrupted; the flows read so far were analysed and all output written");
     }
 
+    if let Some((m, _)) = &metrics {
+        m.set_engine(crate::export::gauges(&engine.stats(), 0));
+        m.set_malformed(report.malformed);
+    }
     let mut profiles = engine.profile_summaries();
     enricher.profiles(&mut profiles);
     sinks.finish(&profiles)?;
