@@ -438,9 +438,12 @@ static PROFILING: &[KeyDef] = &[
     k("memory_profiler_multiprocess", ignore),
 ];
 
-static WEB_INTERFACE: &[KeyDef] = &[k("port", |c, f| {
-    set(&mut c.web_interface.port, f.int(1, Some(u16::MAX)))
-})];
+static WEB_INTERFACE: &[KeyDef] = &[
+    k("port", |c, f| {
+        set(&mut c.web_interface.port, f.int(1, Some(u16::MAX)))
+    }),
+    k("token", |c, f| set(&mut c.web_interface.token, f.text())),
+];
 
 static GLOBAL_P2P: &[KeyDef] = &[
     k("use_global_p2p", ignore),

@@ -132,7 +132,10 @@ pub fn meta(r: &Reader) -> Result<Value, Error> {
 /// The counts of the overview and of the live updates (cheap: no scan of the records).
 pub fn counts(r: &Reader) -> Result<Value, Error> {
     let records = int(r.scalar("SELECT max(id) FROM records", &[])?);
-    let flows = int(r.scalar("SELECT sum(flows) FROM windows", &[])?);
+    // As slips counts "analyzed flows": every record (connections, DNS, HTTP...); the
+    // windows' connection counts when records are not stored.
+    let connections = int(r.scalar("SELECT sum(flows) FROM windows", &[])?);
+    let flows = if records > 0 { records } else { connections };
     let profiles = int(r.scalar("SELECT count(DISTINCT profile) FROM windows", &[])?);
     let windows = int(r.scalar("SELECT count(*) FROM windows", &[])?);
     let evidence = int(r.scalar("SELECT count(*) FROM evidence", &[])?);
@@ -146,7 +149,7 @@ pub fn counts(r: &Reader) -> Result<Value, Error> {
     )?);
     let complete = r.meta("complete").is_some();
     Ok(json!({
-        "records": records, "flows": flows, "profiles": profiles, "windows": windows,
+        "records": records, "flows": flows, "connections": connections, "profiles": profiles, "windows": windows,
         "evidence": evidence, "alerts": alerts, "malicious": malicious, "blocked": blocked,
         "complete": complete,
     }))
