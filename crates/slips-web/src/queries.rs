@@ -531,7 +531,7 @@ pub fn window(r: &Reader, ip: &str, n: i64) -> Result<Option<Value>, Error> {
         }
     }
     let alerts = objects(r.select(
-        "SELECT id, ts, threat_level, confidence, accumulated_threat_level, blocked, \
+        "SELECT id, ts, profile, window, threat_level, confidence, accumulated_threat_level, blocked, \
          (SELECT count(*) FROM alert_evidence ae WHERE ae.alert = alerts.id) AS evidence \
          FROM alerts WHERE profile = ?1 AND window = ?2 ORDER BY ts, id",
         &args,

@@ -58,7 +58,11 @@ fn zeek_logs(dir: &Path) -> PathBuf {
         );
         http.push('\n');
     }
-    std::fs::write(logs.join("conn.log"), conn).unwrap();
+    // In time order, as Zeek writes them.
+    let mut lines: Vec<&str> = conn.lines().collect();
+    let ts = |l: &str| serde_json::from_str::<Value>(l).unwrap()["ts"].as_f64().unwrap();
+    lines.sort_by(|a, b| ts(a).total_cmp(&ts(b)));
+    std::fs::write(logs.join("conn.log"), lines.join("\n") + "\n").unwrap();
     std::fs::write(logs.join("dns.log"), dns).unwrap();
     std::fs::write(logs.join("http.log"), http).unwrap();
     logs

@@ -191,7 +191,8 @@ function timeChart(title, start, step, series, unit) {
   const legend = h("div", { class: "legend" }, series.map((x) => h("span", {}, h("i", { class: "sw " + (x.cls || "") }), x.name)));
   return h("figure", { class: "chart-box" }, svg, series.length > 1 ? legend : null);
 }
-function niceMax(m) { const p = Math.pow(10, Math.floor(Math.log10(m))); for (const f of [1, 2, 2.5, 5, 10]) if (f * p >= m) return f * p; return m; }
+// The top of a y axis of 4 ticks: 4 × (1, 2 or 5 × 10^k), so small counts get whole ticks.
+function niceMax(m) { const raw = m / 4, p = Math.pow(10, Math.floor(Math.log10(raw))); for (const f of [1, 2, 5, 10]) if (f * p >= raw) return 4 * Math.max(1, f * p); return m; }
 function shortNum(v) { return v >= 1e6 ? (v / 1e6).toFixed(1) + "M" : v >= 1e3 ? (v / 1e3).toFixed(v >= 1e4 ? 0 : 1) + "k" : String(Math.round(v * 10) / 10); }
 
 // Horizontal bars: rows [{label, value, cls}].
@@ -601,8 +602,8 @@ views.search = async (el, parts) => {
     { label: "IP", fmt: (r) => a(["profile", r.ip], {}, r.ip) }, { label: "windows", key: "windows", num: true }, { label: "flows", fmt: (r) => fmtNum(r.flows), num: true },
     { label: "host names", fmt: (r) => (Array.isArray(r.host_names) ? r.host_names.join(", ") : "") }, { label: "GeoIP / AS", fmt: (r) => text(r.enrichment) },
   ], d.profiles, { rowClass: (r) => (r.alerted ? "mal" : ""), onRow: (r) => go(["profile", r.ip]), empty: "No profile." })));
-  el.appendChild(section(`Evidence (${d.evidence.length})`, evidenceTable(d.evidence)));
   el.appendChild(section(`Flows (${d.flows.length})`, table([{ label: "profile", fmt: (r) => (r.profile ? a(["profile", r.profile], {}, r.profile) : "") }, ...FLOW_COLS.map((c) => ({ ...c, sort: null }))], d.flows, { onRow: (r, tr) => toggleFlow(r, tr), empty: "No flow.", cls: "flows" })));
+  el.appendChild(section(`Evidence (${d.evidence.length})`, evidenceTable(d.evidence)));
 };
 
 views.runs = async (el) => {
