@@ -132,10 +132,17 @@ pub fn meta(r: &Reader) -> Result<Value, Error> {
 /// The counts of the overview and of the live updates (cheap: no scan of the records).
 pub fn counts(r: &Reader) -> Result<Value, Error> {
     let records = int(r.scalar("SELECT max(id) FROM records", &[])?);
-    // As slips counts "analyzed flows": every record (connections, DNS, HTTP...); the
-    // windows' connection counts when records are not stored.
-    let connections = int(r.scalar("SELECT sum(flows) FROM windows", &[])?);
-    let flows = if records > 0 { records } else { connections };
+    // As slips counts "analyzed flows": every record (connections, DNS, HTTP...). Without
+    // stored records, the profiles' (complete runs) or the windows' connection counts (a
+    // scan of the windows: only then).
+    let flows = if records > 0 {
+        records
+    } else {
+        match int(r.scalar("SELECT sum(flows) FROM profiles", &[])?) {
+            0 => int(r.scalar("SELECT sum(flows) FROM windows", &[])?),
+            n => n,
+        }
+    };
     let profiles = int(r.scalar("SELECT count(DISTINCT profile) FROM windows", &[])?);
     let windows = int(r.scalar("SELECT count(*) FROM windows", &[])?);
     let evidence = int(r.scalar("SELECT count(*) FROM evidence", &[])?);
@@ -149,7 +156,7 @@ pub fn counts(r: &Reader) -> Result<Value, Error> {
     )?);
     let complete = r.meta("complete").is_some();
     Ok(json!({
-        "records": records, "flows": flows, "connections": connections, "profiles": profiles, "windows": windows,
+        "records": records, "flows": flows, "profiles": profiles, "windows": windows,
         "evidence": evidence, "alerts": alerts, "malicious": malicious, "blocked": blocked,
         "complete": complete,
     }))
@@ -292,20 +299,23 @@ pub fn overview(r: &Reader) -> Result<Value, Error> {
          FROM alerts ORDER BY ts DESC, id LIMIT 10",
         &[],
     )?);
-    let span = r.select(
+    // The first and last records (in time order); without records, the profiles' span.
+    let mut span = r.select(
         "SELECT (SELECT ts FROM records ORDER BY id LIMIT 1), \
-         (SELECT ts FROM records ORDER BY id DESC LIMIT 1), \
-         (SELECT min(start) FROM windows), (SELECT max(end) FROM windows)",
+         (SELECT ts FROM records ORDER BY id DESC LIMIT 1)",
         &[],
     )?;
+    if span.rows.first().is_none_or(|x| x[0].is_null()) {
+        span = r.select("SELECT min(first_seen), max(last_seen) FROM profiles", &[])?;
+    }
     let span = span.rows.first().cloned().unwrap_or_default();
     let first = span.first().cloned().filter(|v| !v.is_null());
     let last = span.get(1).cloned().filter(|v| !v.is_null());
     Ok(json!({
         "meta": meta(r)?,
         "counts": counts,
-        "first": first.or_else(|| span.get(2).cloned()),
-        "last": last.or_else(|| span.get(3).cloned()),
+        "first": first,
+        "last": last,
         "over_time": over,
         "evidence_by_type": by_type,
         "evidence_by_level": by_level,
@@ -354,18 +364,34 @@ pub fn profiles(r: &Reader, f: &ProfileFilter, page: Page) -> Result<Value, Erro
         "first" => "first_seen, ip",
         _ => "alerted DESC, alerts DESC, lvl DESC, evidence DESC, ip",
     };
-    let base = format!(
-        "WITH w AS (SELECT profile, count(*) AS windows, sum(flows) AS flows, \
-         sum(evidence) AS evidence, max(alerted) AS alerted, min(start) AS wstart, \
-         max(end) AS wend FROM windows GROUP BY profile), \
-         x AS (SELECT w.profile AS ip, w.windows, w.flows, w.evidence, w.alerted, \
-         coalesce(p.first_seen, w.wstart) AS first_seen, coalesce(p.last_seen, w.wend) AS last_seen, \
-         p.enrichment, p.host_names, p.macs, \
-         (SELECT count(*) FROM alerts a WHERE a.profile = w.profile) AS alerts, \
-         (SELECT max({}) FROM evidence e WHERE e.profile = w.profile) AS lvl \
-         FROM w LEFT JOIN profiles p ON p.ip = w.profile)",
-        level_rank("e.threat_level")
-    );
+    // A finished run has its profiles table (one row per IP); during a run only the
+    // windows say who is there (a scan of the windows table).
+    let complete = r
+        .scalar("SELECT 1 FROM profiles LIMIT 1", &[])?
+        .is_some();
+    let base = if complete {
+        format!(
+            "WITH x AS (SELECT p.ip, p.windows, p.flows, p.evidence, \
+             (json_array_length(p.alerted_windows) > 0) AS alerted, p.first_seen, p.last_seen, \
+             p.enrichment, p.host_names, p.macs, \
+             (SELECT count(*) FROM alerts a WHERE a.profile = p.ip) AS alerts, \
+             {} AS lvl FROM profiles p)",
+            level_rank("p.max_threat_level")
+        )
+    } else {
+        format!(
+            "WITH w AS (SELECT profile, count(*) AS windows, sum(flows) AS flows, \
+             sum(evidence) AS evidence, max(alerted) AS alerted, min(start) AS wstart, \
+             max(end) AS wend FROM windows GROUP BY profile), \
+             x AS (SELECT w.profile AS ip, w.windows, w.flows, w.evidence, w.alerted, \
+             coalesce(p.first_seen, w.wstart) AS first_seen, coalesce(p.last_seen, w.wend) AS last_seen, \
+             p.enrichment, p.host_names, p.macs, \
+             (SELECT count(*) FROM alerts a WHERE a.profile = w.profile) AS alerts, \
+             (SELECT max({}) FROM evidence e WHERE e.profile = w.profile) AS lvl \
+             FROM w LEFT JOIN profiles p ON p.ip = w.profile)",
+            level_rank("e.threat_level")
+        )
+    };
     let wh = w.sql();
     let total = int(r.scalar(
         &format!("{base} SELECT count(*) FROM x{wh}"),

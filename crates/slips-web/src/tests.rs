@@ -109,6 +109,11 @@ const NOW: Now<'static> = Now {
 /// A run: 10.0.0.5 scans (two evidence, one alert, blocked), 10.0.0.9 is quiet; 120
 /// connections of 10.0.0.5 to page through; a DNS record sharing uid C1.
 pub(crate) fn fixture(dir: &Path) -> PathBuf {
+    fixture_run(dir, true)
+}
+
+/// The fixture; without `finish`, as a database looks during the run (no profiles table).
+fn fixture_run(dir: &Path, finish: bool) -> PathBuf {
     let path = dir.join(slips_db::FILE_NAME);
     let mut db = DbSink::create(
         &path,
@@ -182,7 +187,18 @@ pub(crate) fn fixture(dir: &Path) -> PathBuf {
         error: None,
     })
     .unwrap();
+    if !finish {
+        db.close().unwrap();
+        return path;
+    }
     db.finish(&[ProfileSummary {
+        ip: Some(ip("10.0.0.9")),
+        first_seen: Timestamp::from_secs(1700.0),
+        last_seen: Timestamp::from_secs(1700.0),
+        flows: 1,
+        windows: vec![1],
+        ..Default::default()
+    }, ProfileSummary {
         ip: p,
         first_seen: Timestamp::from_secs(1500.0),
         last_seen: Timestamp::from_secs(1620.0),
@@ -388,6 +404,25 @@ fn profiles_sort_filter_and_page() {
     assert_eq!(t.json("/api/profiles?per=100000")["per"], 500);
     assert_eq!(t.get("/api/profiles?level=severe").0, 400);
     assert_eq!(t.get("/api/profiles?page=x").0, 400);
+}
+
+#[test]
+fn profiles_during_a_run_come_from_the_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture_run(dir.path(), false);
+    let r = slips_db::Reader::open(&db).unwrap();
+    let v = queries::profiles(&r, &queries::ProfileFilter::default(), queries::Page::new(None, None)).unwrap();
+    assert_eq!(v["total"], 2);
+    assert_eq!(v["rows"][0]["ip"], "10.0.0.5");
+    assert_eq!(v["rows"][0]["alerted"], 1);
+    assert_eq!(v["rows"][0]["threat_level"], "high");
+    assert_eq!(v["rows"][0]["flows"], 122);
+    let c = queries::counts(&r).unwrap();
+    assert_eq!(c["complete"], false);
+    assert_eq!(c["flows"], 123);
+    let p = queries::profile(&r, "10.0.0.5").unwrap().unwrap();
+    assert!(p["facts"].is_null());
+    assert_eq!(p["span"]["flows"], 122);
 }
 
 #[test]

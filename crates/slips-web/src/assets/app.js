@@ -237,7 +237,6 @@ views.overview = async (el) => {
   el.appendChild(progressBar(d.progress));
   el.appendChild(h("div", { class: "cards", id: "counts" },
     card("flows", fmtNum(c.flows), "", "c-flows"),
-    card("connections", fmtNum(c.connections), "", "c-connections"),
     card("profiles", fmtNum(c.profiles), "", "c-profiles"),
     card("malicious profiles", fmtNum(c.malicious), c.malicious ? "bad" : "", "c-malicious"),
     card("evidence", fmtNum(c.evidence), "", "c-evidence"),
