@@ -274,10 +274,20 @@ async fn profile(
     Query(q): Query<RunQ>,
 ) -> ApiResult {
     let ip = parse_ip(&ip)?;
-    found(
-        with_db(&app, q.run.as_deref(), move |r| queries::profile(r, &ip)).await?,
-        "profile",
-    )
+    let mut v = with_db(&app, q.run.as_deref(), move |r| queries::profile(r, &ip)).await?;
+    if let (Some(v), Some(vendor)) = (v.as_mut(), app.vendor.as_ref()) {
+        let vendors: Vec<Value> = v["facts"]["macs"]
+            .as_array()
+            .map(|macs| {
+                macs.iter()
+                    .filter_map(|m| m.as_str())
+                    .map(|m| json!({"mac": m, "vendor": vendor(m)}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v["vendors"] = Value::Array(vendors);
+    }
+    found(v, "profile")
 }
 
 async fn window(

@@ -99,6 +99,8 @@ pub struct Progress {
 }
 
 pub type ProgressFn = Arc<dyn Fn() -> Progress + Send + Sync>;
+/// The vendor of a MAC address (`aa:bb:cc:dd:ee:ff`), from the OUI registry.
+pub type VendorFn = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// Unblocks an IP now (the same path as `slips unblock`); returns what was done.
 pub type UnblockFn = Arc<dyn Fn(IpAddr) -> Result<Vec<String>, String> + Send + Sync>;
 
@@ -114,6 +116,7 @@ pub struct Options {
     pub progress: Option<ProgressFn>,
     /// `None`: the Unblock button is not offered.
     pub unblock: Option<UnblockFn>,
+    pub vendor: Option<VendorFn>,
 }
 
 impl Options {
@@ -125,6 +128,7 @@ impl Options {
             token: None,
             progress: None,
             unblock: None,
+            vendor: None,
         }
     }
 }
@@ -154,6 +158,7 @@ pub(crate) struct App {
     pub source: Source,
     pub progress: Option<ProgressFn>,
     pub unblock: Option<UnblockFn>,
+    pub vendor: Option<VendorFn>,
     /// Open readers per database, reused.
     pub pool: Mutex<Vec<(PathBuf, slips_db::Reader)>>,
     /// Overviews of complete runs (they no longer change).
@@ -241,6 +246,7 @@ pub fn start(opts: Options) -> Result<Server, Error> {
         source: opts.source,
         progress: opts.progress,
         unblock: opts.unblock,
+        vendor: opts.vendor,
         pool: Mutex::new(Vec::new()),
         cache: Mutex::new(Vec::new()),
         stopping: std::sync::atomic::AtomicBool::new(false),

@@ -209,6 +209,7 @@ fn fixture_run(dir: &Path, finish: bool) -> PathBuf {
         max_threat_level: Some(ThreatLevel::High),
         enrichment: Some("AS64500 Example Org, NL".into()),
         host_names: vec!["scanner.lan".into()],
+        macs: vec!["08:00:27:aa:bb:cc".parse().unwrap()],
         ..Default::default()
     }])
     .unwrap();
@@ -232,6 +233,9 @@ fn serve() -> T {
     o.unblock = Some(Arc::new(move |ip| {
         u.fetch_add(1, Ordering::SeqCst);
         Ok(vec![format!("unblocked {ip}")])
+    }));
+    o.vendor = Some(Arc::new(|mac: &str| {
+        mac.starts_with("08:00:27").then(|| "PCS Systemtechnik GmbH".to_string())
     }));
     let server = start(o).unwrap();
     let token = server.url().split("token=").nth(1).unwrap().to_string();
@@ -430,6 +434,8 @@ fn a_profile_and_its_window() {
     let t = serve();
     let p = t.json("/api/profile/10.0.0.5");
     assert_eq!(p["facts"]["host_names"][0], "scanner.lan");
+    assert_eq!(p["vendors"][0]["mac"], "08:00:27:aa:bb:cc");
+    assert_eq!(p["vendors"][0]["vendor"], "PCS Systemtechnik GmbH");
     assert_eq!(p["windows"][0]["number"], 1);
     assert_eq!(p["windows"][0]["alerts"], 1);
     assert_eq!(p["blocked"], true);

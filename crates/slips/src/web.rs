@@ -20,11 +20,29 @@ fn options(source: slips_web::Source, serve: &WebServe, cfg: &Config) -> slips_w
     if let Some(b) = serve.web_bind {
         o.bind = b;
     }
+    o.vendor = vendors(cfg);
     let token = cfg.web_interface.token.trim();
     if !token.is_empty() {
         o.token = Some(token.to_string());
     }
     o
+}
+
+/// MAC vendors from the OUI registry of the configuration, when it is there.
+fn vendors(cfg: &Config) -> Option<slips_web::VendorFn> {
+    let path = &cfg.enrichment.mac_vendors_db;
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut problems = slips_intel::Problems::default();
+    let v = slips_intel::oui::MacVendors::parse(&text, &path.display().to_string(), &mut problems);
+    if v.is_empty() {
+        return None;
+    }
+    Some(Arc::new(move |mac: &str| {
+        mac.parse::<slips_core::Mac>()
+            .ok()
+            .and_then(|m| v.vendor(m))
+            .map(|s| s.to_string())
+    }))
 }
 
 /// `slips unblock`'s path: out of the firewall sets now, and queued for the running

@@ -382,7 +382,7 @@ views.profile = async (el, parts) => {
     ["first seen", fmtTime(f.first_seen || (d.span || {}).start)],
     ["last seen", fmtTime(f.last_seen || (d.span || {}).end)],
     ["flows", fmtNum(f.flows || (d.span || {}).flows)],
-    ["MAC", f.macs],
+    ["MAC (vendor)", (d.vendors && d.vendors.length) ? d.vendors.map((v) => v.mac + (v.vendor ? ` (${v.vendor})` : "")) : f.macs],
     ["host names", f.host_names],
     ["user agents", f.user_agents],
     ["software", f.software],
