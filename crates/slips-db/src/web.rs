@@ -72,7 +72,12 @@ impl Reader {
                 .map(|c| {
                     matches!(
                         c.as_str(),
-                        "data" | "alerted_windows" | "macs" | "host_names" | "software" | "user_agents"
+                        "data"
+                            | "alerted_windows"
+                            | "macs"
+                            | "host_names"
+                            | "software"
+                            | "user_agents"
                     )
                 })
                 .collect();

@@ -26,8 +26,14 @@ const APP_CSS: &str = include_str!("assets/app.css");
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(index))
-        .route("/app.js", get(|| asset(APP_JS, "text/javascript; charset=utf-8")))
-        .route("/app.css", get(|| asset(APP_CSS, "text/css; charset=utf-8")))
+        .route(
+            "/app.js",
+            get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/app.css",
+            get(|| asset(APP_CSS, "text/css; charset=utf-8")),
+        )
         .route("/api/session", get(session))
         .route("/api/runs", get(runs))
         .route("/api/overview", get(overview))
@@ -50,20 +56,21 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/api/unblock", post(unblock))
         .route("/api/events", get(events))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page") })
-        .layer(axum::middleware::from_fn_with_state(app.clone(), auth::guard))
-        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-            header::SERVER,
-            HeaderValue::from_static("slips"),
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::guard,
         ))
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                header::SERVER,
+                HeaderValue::from_static("slips"),
+            ),
+        )
         .with_state(app)
 }
 
 async fn index() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        INDEX,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX).into_response()
 }
 
 async fn asset(body: &'static str, kind: &'static str) -> Response {
@@ -203,9 +210,7 @@ async fn runs(State(app): State<Arc<App>>) -> ApiResult {
 }
 
 fn progress(app: &App) -> Value {
-    app.progress
-        .as_ref()
-        .map_or(Value::Null, |p| json!(p()))
+    app.progress.as_ref().map_or(Value::Null, |p| json!(p()))
 }
 
 async fn overview(State(app): State<Arc<App>>, Query(q): Query<RunQ>) -> ApiResult {
@@ -217,7 +222,7 @@ async fn overview(State(app): State<Arc<App>>, Query(q): Query<RunQ>) -> ApiResu
     let mut v = match cached {
         Some(v) => v,
         None => {
-            let v = with_db(&app, q.run.as_deref(), |r| queries::overview(r)).await?;
+            let v = with_db(&app, q.run.as_deref(), queries::overview).await?;
             if v["counts"]["complete"].as_bool() == Some(true) {
                 let mut c = app.cache.lock().unwrap_or_else(|e| e.into_inner());
                 if c.len() < 16 {
@@ -232,7 +237,7 @@ async fn overview(State(app): State<Arc<App>>, Query(q): Query<RunQ>) -> ApiResu
 }
 
 async fn counts(State(app): State<Arc<App>>, Query(q): Query<RunQ>) -> ApiResult {
-    let mut v = with_db(&app, q.run.as_deref(), |r| queries::counts(r)).await?;
+    let mut v = with_db(&app, q.run.as_deref(), queries::counts).await?;
     v["progress"] = progress(&app);
     ok(v)
 }
@@ -265,7 +270,10 @@ async fn profiles(State(app): State<Arc<App>>, Query(q): Query<ProfilesQ>) -> Ap
         sort: q.sort,
     };
     let page = Page::new(q.page, q.per);
-    ok(with_db(&app, q.run.as_deref(), move |r| queries::profiles(r, &f, page)).await?)
+    ok(with_db(&app, q.run.as_deref(), move |r| {
+        queries::profiles(r, &f, page)
+    })
+    .await?)
 }
 
 async fn profile(
@@ -355,7 +363,10 @@ async fn tuples(
         Some(d) => return Err(ApiError::bad(format!("dir is out or in, not {d:?}"))),
     };
     let page = Page::new(q.page, q.per);
-    ok(with_db(&app, q.run.as_deref(), move |r| queries::tuples(r, &ip, n, dir, page)).await?)
+    ok(with_db(&app, q.run.as_deref(), move |r| {
+        queries::tuples(r, &ip, n, dir, page)
+    })
+    .await?)
 }
 
 async fn timeline(
@@ -366,7 +377,10 @@ async fn timeline(
     let ip = parse_ip(&ip)?;
     let page = Page::new(q.page, q.per);
     found(
-        with_db(&app, q.run.as_deref(), move |r| queries::timeline(r, &ip, n, page)).await?,
+        with_db(&app, q.run.as_deref(), move |r| {
+            queries::timeline(r, &ip, n, page)
+        })
+        .await?,
         "window",
     )
 }
@@ -446,7 +460,9 @@ async fn listing(
             queries::to_csv(&rows),
         )
             .into_response()),
-        Some(other) => Err(ApiError::bad(format!("format is csv or json, not {other:?}"))),
+        Some(other) => Err(ApiError::bad(format!(
+            "format is csv or json, not {other:?}"
+        ))),
     }
 }
 
@@ -486,11 +502,14 @@ async fn alert_evidence(
     if id.len() > 200 {
         return Err(ApiError::bad("alert id too long"));
     }
-    ok(with_db(&app, q.run.as_deref(), move |r| queries::alert_evidence(r, &id)).await?)
+    ok(with_db(&app, q.run.as_deref(), move |r| {
+        queries::alert_evidence(r, &id)
+    })
+    .await?)
 }
 
 async fn evidence_types(State(app): State<Arc<App>>, Query(q): Query<RunQ>) -> ApiResult {
-    ok(with_db(&app, q.run.as_deref(), |r| queries::evidence_types(r)).await?)
+    ok(with_db(&app, q.run.as_deref(), queries::evidence_types).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -508,9 +527,14 @@ async fn flows(State(app): State<Arc<App>>, Query(q): Query<UidsQ>) -> ApiResult
         .filter(|u| !u.is_empty())
         .collect();
     if uids.is_empty() {
-        return Err(ApiError::bad("uids= lists the connection uids, comma-separated"));
+        return Err(ApiError::bad(
+            "uids= lists the connection uids, comma-separated",
+        ));
     }
-    ok(with_db(&app, q.run.as_deref(), move |r| queries::flows_by_uid(r, &uids)).await?)
+    ok(with_db(&app, q.run.as_deref(), move |r| {
+        queries::flows_by_uid(r, &uids)
+    })
+    .await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -584,7 +608,7 @@ async fn events(State(app): State<Arc<App>>, Query(q): Query<RunQ>) -> Result<Re
             if app.stopping.load(Ordering::Acquire) {
                 return None;
             }
-            let mut v = match with_db(&app, run.as_deref(), |r| queries::counts(r)).await {
+            let mut v = match with_db(&app, run.as_deref(), queries::counts).await {
                 Ok(v) => v,
                 Err(e) => json!({"error": e.message}),
             };
@@ -595,7 +619,10 @@ async fn events(State(app): State<Arc<App>>, Query(q): Query<RunQ>) -> Result<Re
             } else {
                 Event::default().event("counts").data(text.clone())
             };
-            Some((Ok::<_, std::convert::Infallible>(ev), (app, run, text, false)))
+            Some((
+                Ok::<_, std::convert::Infallible>(ev),
+                (app, run, text, false),
+            ))
         },
     );
     Ok(Sse::new(stream)

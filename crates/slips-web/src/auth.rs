@@ -42,7 +42,12 @@ fn cookie_token(h: &HeaderMap) -> Option<String> {
 }
 
 fn deny(status: StatusCode, msg: &'static str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        msg,
+    )
+        .into_response()
 }
 
 /// Every request: the token (cookie or query), for POSTs the CSRF token and a same-origin
@@ -76,7 +81,10 @@ pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
         let origin_ok = match req.headers().get(header::ORIGIN) {
             None => true,
             Some(o) => {
-                let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+                let host = req
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok());
                 match (o.to_str().ok(), host) {
                     (Some(o), Some(h)) => o == format!("http://{h}"),
                     _ => false,
@@ -92,7 +100,10 @@ pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
         next.run(req).await
     };
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -164,9 +164,10 @@ pub fn counts(r: &Reader) -> Result<Value, Error> {
 
 /// The time of record `id` (records are stored in time order: the reader sends them so).
 fn record_ts(r: &Reader, id: i64) -> Result<Option<f64>, Error> {
-    Ok(real(
-        r.scalar("SELECT ts FROM records WHERE id = ?1", &[Arg::Int(id)])?,
-    ))
+    Ok(real(r.scalar(
+        "SELECT ts FROM records WHERE id = ?1",
+        &[Arg::Int(id)],
+    )?))
 }
 
 /// Records per bucket of time between the first and the last record, without scanning
@@ -212,8 +213,8 @@ pub fn records_over_time(r: &Reader) -> Result<Value, Error> {
 /// A bucket width of 1, 2, 5, 10, 15, 30 s, minutes, hours or days, at least `raw`.
 pub fn nice_step(raw: f64) -> f64 {
     const STEPS: [f64; 16] = [
-        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0,
-        7200.0, 21600.0, 86400.0,
+        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+        21600.0, 86400.0,
     ];
     STEPS
         .iter()
@@ -366,9 +367,7 @@ pub fn profiles(r: &Reader, f: &ProfileFilter, page: Page) -> Result<Value, Erro
     };
     // A finished run has its profiles table (one row per IP); during a run only the
     // windows say who is there (a scan of the windows table).
-    let complete = r
-        .scalar("SELECT 1 FROM profiles LIMIT 1", &[])?
-        .is_some();
+    let complete = r.scalar("SELECT 1 FROM profiles LIMIT 1", &[])?.is_some();
     let base = if complete {
         format!(
             "WITH x AS (SELECT p.ip, p.windows, p.flows, p.evidence, \
@@ -393,10 +392,7 @@ pub fn profiles(r: &Reader, f: &ProfileFilter, page: Page) -> Result<Value, Erro
         )
     };
     let wh = w.sql();
-    let total = int(r.scalar(
-        &format!("{base} SELECT count(*) FROM x{wh}"),
-        &w.args,
-    )?);
+    let total = int(r.scalar(&format!("{base} SELECT count(*) FROM x{wh}"), &w.args)?);
     let rows = r.select(
         &format!(
             "{base} SELECT * FROM x{wh} ORDER BY {order}{}",
@@ -467,10 +463,7 @@ pub fn profile(r: &Reader, ip: &str) -> Result<Option<Value>, Error> {
          OR type LIKE '%MALICIOUS%') ORDER BY ts LIMIT 50",
         &ipa(),
     )?);
-    let as_victim = int(r.scalar(
-        "SELECT count(*) FROM evidence WHERE victim = ?1",
-        &ipa(),
-    )?);
+    let as_victim = int(r.scalar("SELECT count(*) FROM evidence WHERE victim = ?1", &ipa())?);
     let mut out = json!({
         "ip": ip,
         "facts": facts,
@@ -632,10 +625,7 @@ pub fn window_flows(
         .filter(|s| FLOW_SORTS.contains(s))
         .unwrap_or("ts");
     let dir = if f.desc { "DESC" } else { "ASC" };
-    let total = int(r.scalar(
-        &format!("SELECT count(*) FROM records{}", w.sql()),
-        &w.args,
-    )?);
+    let total = int(r.scalar(&format!("SELECT count(*) FROM records{}", w.sql()), &w.args)?);
     let rows = r.select(
         &format!(
             "SELECT {FLOW_COLUMNS} FROM records{} ORDER BY {sort} {dir}, id {dir}{}",
@@ -751,9 +741,15 @@ pub fn timeline(r: &Reader, ip: &str, n: i64, page: Page) -> Result<Option<Value
     };
     let rows: Vec<Value> = flows["rows"]
         .as_array()
-        .map(|a| a.iter().map(|x| json!({"ts": x["ts"], "uid": x["uid"], "text": describe(x)})).collect())
+        .map(|a| {
+            a.iter()
+                .map(|x| json!({"ts": x["ts"], "uid": x["uid"], "text": describe(x)}))
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(Some(json!({"page": flows["page"], "per": flows["per"], "total": flows["total"], "rows": rows})))
+    Ok(Some(
+        json!({"page": flows["page"], "per": flows["per"], "total": flows["total"], "rows": rows}),
+    ))
 }
 
 /// A record in words.
@@ -771,10 +767,7 @@ fn describe(x: &Value) -> String {
     };
     match kind.as_str() {
         "conn" => {
-            let mut t = format!(
-                "{} connection to {peer}",
-                s("proto").to_uppercase()
-            );
+            let mut t = format!("{} connection to {peer}", s("proto").to_uppercase());
             if !x["service"].is_null() {
                 t.push_str(&format!(" ({})", s("service")));
             }
@@ -884,10 +877,7 @@ const EVIDENCE_COLUMNS: &str = "id, ts, type, profile, window, attacker, victim,
 /// Alerts, newest first.
 pub fn alerts(r: &Reader, f: &EventFilter, page: Page) -> Result<Value, Error> {
     let w = f.wheres(false);
-    let total = int(r.scalar(
-        &format!("SELECT count(*) FROM alerts{}", w.sql()),
-        &w.args,
-    )?);
+    let total = int(r.scalar(&format!("SELECT count(*) FROM alerts{}", w.sql()), &w.args)?);
     let rows = objects(r.select(
         &format!(
             "SELECT {ALERT_COLUMNS} FROM alerts{} ORDER BY ts DESC, id{}",
@@ -991,7 +981,11 @@ pub fn search(r: &Reader, q: &str) -> Result<Value, Error> {
         return Ok(json!({"q": q, "partial": false, "profiles": [], "evidence": [], "flows": []}));
     }
     let t0 = std::time::Instant::now();
-    let left = || SEARCH_BUDGET.saturating_sub(t0.elapsed()).max(Duration::from_millis(5));
+    let left = || {
+        SEARCH_BUDGET
+            .saturating_sub(t0.elapsed())
+            .max(Duration::from_millis(5))
+    };
     let mut partial = false;
     let exact = Arg::Text(q.to_string());
     let pattern = like(q);
@@ -1015,7 +1009,7 @@ pub fn search(r: &Reader, q: &str) -> Result<Value, Error> {
     // values in the application records) under the budget.
     let mut flows = objects(r.select(
         &format!("SELECT {FLOW_COLUMNS} FROM records WHERE uid = ?1 ORDER BY ts, id LIMIT 50"),
-        &[exact.clone()],
+        std::slice::from_ref(&exact),
     )?);
     if flows.is_empty() {
         let scan = r.select_within(
@@ -1075,7 +1069,11 @@ pub fn to_csv(rows: &[Value]) -> String {
             s
         }
     };
-    let mut out = cols.iter().map(|c| cell(&json!(c))).collect::<Vec<_>>().join(",");
+    let mut out = cols
+        .iter()
+        .map(|c| cell(&json!(c)))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push('\n');
     for r in rows {
         let line: Vec<String> = cols.iter().map(|c| cell(&r[c])).collect();

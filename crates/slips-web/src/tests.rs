@@ -121,7 +121,10 @@ fn fixture_run(dir: &Path, finish: bool) -> PathBuf {
             store_records: true,
             live: false,
         },
-        &[("slips_version", "0.1.0".into()), ("input", "test <input>".into())],
+        &[
+            ("slips_version", "0.1.0".into()),
+            ("input", "test <input>".into()),
+        ],
     )
     .unwrap();
     let p = Some(ip("10.0.0.5"));
@@ -148,12 +151,24 @@ fn fixture_run(dir: &Path, finish: bool) -> PathBuf {
     )
     .unwrap();
     db.evidence(
-        &evidence("ev-1", EvidenceType::HORIZONTAL_PORT_SCAN, "scan of port 23", ThreatLevel::High, 1500.0),
+        &evidence(
+            "ev-1",
+            EvidenceType::HORIZONTAL_PORT_SCAN,
+            "scan of port 23",
+            ThreatLevel::High,
+            1500.0,
+        ),
         &NOW,
     )
     .unwrap();
     db.evidence(
-        &evidence("ev-2", EvidenceType::UNKNOWN_PORT, "connection to unknown port 23", ThreatLevel::Medium, 1510.0),
+        &evidence(
+            "ev-2",
+            EvidenceType::UNKNOWN_PORT,
+            "connection to unknown port 23",
+            ThreatLevel::Medium,
+            1510.0,
+        ),
         &NOW,
     )
     .unwrap();
@@ -191,27 +206,30 @@ fn fixture_run(dir: &Path, finish: bool) -> PathBuf {
         db.close().unwrap();
         return path;
     }
-    db.finish(&[ProfileSummary {
-        ip: Some(ip("10.0.0.9")),
-        first_seen: Timestamp::from_secs(1700.0),
-        last_seen: Timestamp::from_secs(1700.0),
-        flows: 1,
-        windows: vec![1],
-        ..Default::default()
-    }, ProfileSummary {
-        ip: p,
-        first_seen: Timestamp::from_secs(1500.0),
-        last_seen: Timestamp::from_secs(1620.0),
-        flows: 122,
-        windows: vec![1],
-        alerted_windows: vec![1],
-        evidence_count: 2,
-        max_threat_level: Some(ThreatLevel::High),
-        enrichment: Some("AS64500 Example Org, NL".into()),
-        host_names: vec!["scanner.lan".into()],
-        macs: vec!["08:00:27:aa:bb:cc".parse().unwrap()],
-        ..Default::default()
-    }])
+    db.finish(&[
+        ProfileSummary {
+            ip: Some(ip("10.0.0.9")),
+            first_seen: Timestamp::from_secs(1700.0),
+            last_seen: Timestamp::from_secs(1700.0),
+            flows: 1,
+            windows: vec![1],
+            ..Default::default()
+        },
+        ProfileSummary {
+            ip: p,
+            first_seen: Timestamp::from_secs(1500.0),
+            last_seen: Timestamp::from_secs(1620.0),
+            flows: 122,
+            windows: vec![1],
+            alerted_windows: vec![1],
+            evidence_count: 2,
+            max_threat_level: Some(ThreatLevel::High),
+            enrichment: Some("AS64500 Example Org, NL".into()),
+            host_names: vec!["scanner.lan".into()],
+            macs: vec!["08:00:27:aa:bb:cc".parse().unwrap()],
+            ..Default::default()
+        },
+    ])
     .unwrap();
     path
 }
@@ -235,7 +253,8 @@ fn serve() -> T {
         Ok(vec![format!("unblocked {ip}")])
     }));
     o.vendor = Some(Arc::new(|mac: &str| {
-        mac.starts_with("08:00:27").then(|| "PCS Systemtechnik GmbH".to_string())
+        mac.starts_with("08:00:27")
+            .then(|| "PCS Systemtechnik GmbH".to_string())
     }));
     let server = start(o).unwrap();
     let token = server.url().split("token=").nth(1).unwrap().to_string();
@@ -281,12 +300,22 @@ impl T {
 #[test]
 fn every_request_needs_the_token() {
     let t = serve();
-    for path in ["/", "/app.js", "/api/overview", "/api/profiles", "/api/unblock", "/nope"] {
+    for path in [
+        "/",
+        "/app.js",
+        "/api/overview",
+        "/api/profiles",
+        "/api/unblock",
+        "/nope",
+    ] {
         let r = agent().get(&t.url(path)).call().unwrap();
         assert_eq!(r.status().as_u16(), 401, "{path}");
         let r = agent()
             .get(&t.url(path))
-            .header("cookie", &format!("{}=wrong{}", auth::COOKIE, &t.token[5..]))
+            .header(
+                "cookie",
+                &format!("{}=wrong{}", auth::COOKIE, &t.token[5..]),
+            )
             .call()
             .unwrap();
         assert_eq!(r.status().as_u16(), 401, "{path}");
@@ -306,7 +335,10 @@ fn the_first_load_moves_the_token_to_a_strict_cookie() {
     assert_eq!(r.headers()["location"], "/");
     let c = r.headers()["set-cookie"].to_str().unwrap();
     assert!(c.starts_with(&t.cookie()), "{c}");
-    assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict"), "{c}");
+    assert!(
+        c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+        "{c}"
+    );
     let r = agent()
         .get(&t.url("/"))
         .header("cookie", &t.cookie())
@@ -325,7 +357,10 @@ fn the_first_load_moves_the_token_to_a_strict_cookie() {
             .call()
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with(kind));
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(kind));
     }
 }
 
@@ -339,7 +374,11 @@ fn a_configured_token_is_used_and_a_weak_one_refused() {
     assert!(matches!(start(o.clone()), Err(Error::BadToken)));
     o.token = Some("a-long-enough-token_123".into());
     let s = start(o).unwrap();
-    assert!(s.url().ends_with("/?token=a-long-enough-token_123"), "{}", s.url());
+    assert!(
+        s.url().ends_with("/?token=a-long-enough-token_123"),
+        "{}",
+        s.url()
+    );
     assert!(s.url().starts_with("http://127.0.0.1:"));
 }
 
@@ -397,10 +436,17 @@ fn profiles_sort_filter_and_page() {
     assert_eq!(t.json("/api/profiles?malicious=1")["total"], 1);
     assert_eq!(t.json("/api/profiles?level=critical")["total"], 0);
     assert_eq!(t.json("/api/profiles?level=medium")["total"], 1);
-    assert_eq!(t.json("/api/profiles?q=AS64500")["rows"][0]["ip"], "10.0.0.5");
+    assert_eq!(
+        t.json("/api/profiles?q=AS64500")["rows"][0]["ip"],
+        "10.0.0.5"
+    );
     assert_eq!(t.json("/api/profiles?q=scanner")["total"], 1);
     assert_eq!(t.json("/api/profiles?q=0.0.9")["rows"][0]["ip"], "10.0.0.9");
-    assert_eq!(t.json("/api/profiles?q=%25")["total"], 0, "wildcards are text");
+    assert_eq!(
+        t.json("/api/profiles?q=%25")["total"],
+        0,
+        "wildcards are text"
+    );
     let p = t.json("/api/profiles?per=1&page=1&sort=ip");
     assert_eq!(p["rows"].as_array().unwrap().len(), 1);
     assert_eq!(p["rows"][0]["ip"], "10.0.0.9");
@@ -415,7 +461,12 @@ fn profiles_during_a_run_come_from_the_windows() {
     let dir = tempfile::tempdir().unwrap();
     let db = fixture_run(dir.path(), false);
     let r = slips_db::Reader::open(&db).unwrap();
-    let v = queries::profiles(&r, &queries::ProfileFilter::default(), queries::Page::new(None, None)).unwrap();
+    let v = queries::profiles(
+        &r,
+        &queries::ProfileFilter::default(),
+        queries::Page::new(None, None),
+    )
+    .unwrap();
     assert_eq!(v["total"], 2);
     assert_eq!(v["rows"][0]["ip"], "10.0.0.5");
     assert_eq!(v["rows"][0]["alerted"], 1);
@@ -467,7 +518,9 @@ fn window_flows_page_sort_filter_and_merge_by_uid() {
     assert_eq!(first["uid"], "C1");
     assert_eq!(first["details"][0]["kind"], "dns");
     assert_eq!(first["details"][0]["data"]["query"], "evil.example");
-    for col in ["ts", "saddr", "sport", "daddr", "dport", "proto", "sbytes", "state", "history"] {
+    for col in [
+        "ts", "saddr", "sport", "daddr", "dport", "proto", "sbytes", "state", "history",
+    ] {
         assert!(first.get(col).is_some(), "{col}");
     }
     let last = t.json("/api/window/10.0.0.5/1/flows?page=2");
@@ -475,7 +528,10 @@ fn window_flows_page_sort_filter_and_merge_by_uid() {
     let big = t.json("/api/window/10.0.0.5/1/flows?sort=sbytes&dir=desc&per=3");
     assert_eq!(big["rows"][0]["sbytes"], 119);
     assert_eq!(t.json("/api/window/10.0.0.5/1/flows?kind=dns")["total"], 1);
-    assert_eq!(t.json("/api/window/10.0.0.5/1/flows?q=192.0.2.1")["total"], 1);
+    assert_eq!(
+        t.json("/api/window/10.0.0.5/1/flows?q=192.0.2.1")["total"],
+        1
+    );
     // An unknown sort column falls back to time (never reaches the SQL).
     let x = t.json("/api/window/10.0.0.5/1/flows?sort=id;DROP%20TABLE%20records");
     assert_eq!(x["total"], 122);
@@ -510,12 +566,18 @@ fn alerts_and_evidence_filter_link_to_flows_and_export() {
     let e = t.json("/api/evidence");
     assert_eq!(e["total"], 2);
     assert_eq!(e["rows"][0]["id"], "ev-2", "newest first");
-    assert_eq!(t.json("/api/evidence?type=HORIZONTAL_PORT_SCAN")["total"], 1);
+    assert_eq!(
+        t.json("/api/evidence?type=HORIZONTAL_PORT_SCAN")["total"],
+        1
+    );
     assert_eq!(t.json("/api/evidence?level=high")["total"], 1);
     assert_eq!(t.json("/api/evidence?from=1505")["total"], 1);
     assert_eq!(t.json("/api/evidence?to=1505")["total"], 1);
     assert_eq!(t.json("/api/evidence?q=unknown")["total"], 1);
-    assert_eq!(t.json("/api/evidence?profile=10.0.0.5&window=1")["total"], 2);
+    assert_eq!(
+        t.json("/api/evidence?profile=10.0.0.5&window=1")["total"],
+        2
+    );
     assert_eq!(t.get("/api/evidence?profile=x").0, 400);
     let types = t.json("/api/evidence-types");
     assert_eq!(types.as_array().unwrap().len(), 2);
@@ -527,7 +589,16 @@ fn alerts_and_evidence_filter_link_to_flows_and_export() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     let header: Vec<&str> = lines[0].split(',').collect();
-    for col in ["id", "ts", "type", "profile", "attacker", "victim", "description", "uids"] {
+    for col in [
+        "id",
+        "ts",
+        "type",
+        "profile",
+        "attacker",
+        "victim",
+        "description",
+        "uids",
+    ] {
         assert!(header.contains(&col), "{col} in {}", lines[0]);
     }
     let (s, j) = t.get("/api/alerts?format=json");
@@ -552,7 +623,11 @@ fn search_finds_ips_uids_domains() {
     assert_eq!(s["evidence"].as_array().unwrap().len(), 2);
     let s = t.json("/api/search?q=C1");
     assert_eq!(s["flows"].as_array().unwrap().len(), 2);
-    assert_eq!(s["evidence"].as_array().unwrap().len(), 2, "evidence naming uid C1");
+    assert_eq!(
+        s["evidence"].as_array().unwrap().len(),
+        2,
+        "evidence naming uid C1"
+    );
     let s = t.json("/api/search?q=evil.example");
     assert_eq!(s["flows"][0]["kind"], "dns");
     let s = t.json("/api/search?q=192.0.2.3");
@@ -586,7 +661,10 @@ fn blocking_lists_and_unblock_needs_post_and_csrf() {
             r = r.header("origin", o);
         }
         let mut resp = r.send(body).unwrap();
-        (resp.status().as_u16(), resp.body_mut().read_to_string().unwrap())
+        (
+            resp.status().as_u16(),
+            resp.body_mut().read_to_string().unwrap(),
+        )
     };
     let body = r#"{"ip":"10.0.0.5"}"#;
     assert_eq!(post(None, None, body).0, 403);
@@ -660,7 +738,8 @@ fn events_stream_counts() {
         lines.push(l);
     }
     assert_eq!(lines[0].trim(), "event: counts");
-    let data: Value = serde_json::from_str(lines[1].trim().strip_prefix("data: ").unwrap()).unwrap();
+    let data: Value =
+        serde_json::from_str(lines[1].trim().strip_prefix("data: ").unwrap()).unwrap();
     assert_eq!(data["alerts"], 1);
     assert_eq!(data["complete"], true);
 }
@@ -699,7 +778,10 @@ fn a_folder_of_runs_is_listed_and_each_run_chosen_by_name_only() {
     assert_eq!(get("/api/overview?run=../run-a").0, 404);
     assert_eq!(get("/api/overview?run=not-a-run").0, 404);
     let empty = tempfile::tempdir().unwrap();
-    assert!(matches!(Source::from_path(empty.path()), Err(Error::NoRuns(_))));
+    assert!(matches!(
+        Source::from_path(empty.path()),
+        Err(Error::NoRuns(_))
+    ));
 }
 
 #[test]

@@ -89,8 +89,7 @@ fn wait_for_signal(stop: &AtomicBool) {
 /// `slips web PATH` and `-d DB --web`: serves until Ctrl-C.
 pub fn serve_past(path: &Path, serve: &WebServe, config: Option<&PathBuf>) -> Result<()> {
     let cfg = load(config)?;
-    let source =
-        slips_web::Source::from_path(path).map_err(|e| UsageError(e.to_string()))?;
+    let source = slips_web::Source::from_path(path).map_err(|e| UsageError(e.to_string()))?;
     let mut o = options(source.clone(), serve, &cfg);
     // Blocks a run kept in the firewall can be let go from here too (real blocks only: a
     // dry run blocked nothing).

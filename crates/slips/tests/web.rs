@@ -60,7 +60,11 @@ fn zeek_logs(dir: &Path) -> PathBuf {
     }
     // In time order, as Zeek writes them.
     let mut lines: Vec<&str> = conn.lines().collect();
-    let ts = |l: &str| serde_json::from_str::<Value>(l).unwrap()["ts"].as_f64().unwrap();
+    let ts = |l: &str| {
+        serde_json::from_str::<Value>(l).unwrap()["ts"]
+            .as_f64()
+            .unwrap()
+    };
     lines.sort_by(|a, b| ts(a).total_cmp(&ts(b)));
     std::fs::write(logs.join("conn.log"), lines.join("\n") + "\n").unwrap();
     std::fs::write(logs.join("dns.log"), dns).unwrap();
@@ -208,7 +212,10 @@ fn web_serves_the_run_then_until_a_signal() {
     assert!(s.url.starts_with("http://127.0.0.1:"), "{}", s.url);
     assert_eq!(s.token().len(), 32);
     let total = s.wait_line("Total analyzed IPs:", Duration::from_secs(60));
-    s.wait_line("slips: analysis complete; still serving", Duration::from_secs(30));
+    s.wait_line(
+        "slips: analysis complete; still serving",
+        Duration::from_secs(30),
+    );
     let (flows, evidence, alerts) = totals(&total);
     let c = s.json("/api/counts");
     assert_eq!(c["complete"], true);
@@ -255,7 +262,14 @@ fn slips_web_picks_among_runs_and_d_web_serves_one() {
     assert!(s.stop().success());
     // Another address: served, with a warning.
     let mut child = common::slips()
-        .args(["web", db.to_str().unwrap(), "--web-port", "0", "--web-bind", "0.0.0.0"])
+        .args([
+            "web",
+            db.to_str().unwrap(),
+            "--web-port",
+            "0",
+            "--web-bind",
+            "0.0.0.0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -263,7 +277,10 @@ fn slips_web_picks_among_runs_and_d_web_serves_one() {
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     err.read_line(&mut line).unwrap();
-    assert!(line.contains("warning") && line.contains("0.0.0.0"), "{line}");
+    assert!(
+        line.contains("warning") && line.contains("0.0.0.0"),
+        "{line}"
+    );
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -339,7 +356,10 @@ impl Browser {
         let base = format!("http://127.0.0.1:{port}");
         let t0 = Instant::now();
         while ureq::get(&format!("{base}/status")).call().is_err() {
-            assert!(t0.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let profile = tempfile::tempdir().unwrap();
@@ -385,8 +405,7 @@ impl Browser {
         v["value"].clone()
     }
     fn post(&self, path: &str, body: Value) -> Value {
-        let v = self.call("POST", path, Some(body));
-        v
+        self.call("POST", path, Some(body))
     }
     fn s(&self, rest: &str) -> String {
         format!("/session/{}{rest}", self.session)
@@ -413,7 +432,10 @@ impl Browser {
             }
             if let Some(els) = v.as_array() {
                 for e in els {
-                    let id = e[ELEMENT].as_str().unwrap_or_else(|| panic!("element {e}")).to_string();
+                    let id = e[ELEMENT]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("element {e}"))
+                        .to_string();
                     match text {
                         None => return id,
                         Some(t) if self.text(&id).contains(t) => return id,
@@ -533,7 +555,12 @@ fn browser_end_to_end() {
         b.exec("return location.search").as_str() == Some(""),
         "the token left the address bar"
     );
-    b.shot(&format!("1-overview-{}", b.exec("return document.documentElement.dataset.theme").as_str().unwrap()));
+    b.shot(&format!(
+        "1-overview-{}",
+        b.exec("return document.documentElement.dataset.theme")
+            .as_str()
+            .unwrap()
+    ));
     // Profiles: the malicious one first, in red.
     b.click(&b.wait("#nav a[data-view=profiles]", None));
     let row = b.wait("table.profiles tr.mal", Some("10.0.0.5"));
@@ -557,13 +584,23 @@ fn browser_end_to_end() {
     b.click(&dns_row);
     b.wait("tr.expand", Some("<script>window.__xss=1</script>.example"));
     b.shot("5-window-flows-payloads");
-    let body = b.exec("return document.body.innerText").as_str().unwrap().to_string();
-    assert!(body.contains(PAYLOADS[0]), "the <script> payload shown as text");
+    let body = b
+        .exec("return document.body.innerText")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        body.contains(PAYLOADS[0]),
+        "the <script> payload shown as text"
+    );
     let checks = b.exec(
         "return {xss: window.__xss === undefined, scripts: document.scripts.length, \
          imgs: document.images.length, onload: document.querySelectorAll('[onload],[onerror]').length}",
     );
-    assert_eq!(checks, json!({"xss": true, "scripts": 1, "imgs": 0, "onload": 0}));
+    assert_eq!(
+        checks,
+        json!({"xss": true, "scripts": 1, "imgs": 0, "onload": 0})
+    );
     // HTTP records of the same uid and the timeline.
     b.click(&b.wait("#tab-timeline", None));
     b.wait("ol.timeline li", Some("connection to"));
