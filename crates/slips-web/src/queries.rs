@@ -16,6 +16,13 @@ pub const MAX_PER_PAGE: usize = 500;
 pub const MAX_EXPORT: usize = 100_000;
 /// How long a search may scan before it answers with what it found.
 pub const SEARCH_BUDGET: Duration = Duration::from_millis(120);
+/// How long the parts of a window page read from its summary JSON may take in all.
+pub const SUMMARY_BUDGET: Duration = Duration::from_millis(60);
+/// How long a page of tuples may take (a window's tuples are read from its JSON).
+pub const TUPLES_BUDGET: Duration = Duration::from_millis(150);
+/// Above this many flows in a window, sorting by another column than time and text
+/// filters would take longer than a page may: time order, and filters under a budget.
+pub const BIG_WINDOW: i64 = 200_000;
 /// Buckets of the charts over time.
 pub const BUCKETS: usize = 60;
 
@@ -488,13 +495,9 @@ pub fn profile(r: &Reader, ip: &str) -> Result<Option<Value>, Error> {
 /// over time.
 pub fn window(r: &Reader, ip: &str, n: i64) -> Result<Option<Value>, Error> {
     let args = vec![Arg::Text(ip.to_string()), Arg::Int(n)];
-    let Some(w) = r
+    let Some(mut w) = r
         .select(
-            "SELECT profile, number, start, end, flows, evidence, alerted, closed, \
-             json_array_length(data, '$.out_tuples') AS out_tuples, \
-             json_array_length(data, '$.in_tuples') AS in_tuples, \
-             json_array_length(data, '$.dst_ips') AS dst_ips, \
-             json_array_length(data, '$.src_ips') AS src_ips \
+            "SELECT profile, number, start, end, flows, evidence, alerted, closed \
              FROM windows WHERE profile = ?1 AND number = ?2",
             &args,
         )?
@@ -504,25 +507,61 @@ pub fn window(r: &Reader, ip: &str, n: i64) -> Result<Option<Value>, Error> {
     else {
         return Ok(None);
     };
-    let top = |path: &str| -> Result<Vec<Value>, Error> {
-        Ok(objects(r.select(
+    // The window's summary is one JSON value (tuples, addresses, ports): a scanner's holds
+    // a million tuples (90 MB), too much to read for a page. What comes from it is asked
+    // under a shared budget and left out (`summary_partial`) when it runs out.
+    let t0 = std::time::Instant::now();
+    let left = || SUMMARY_BUDGET.saturating_sub(t0.elapsed()).max(Duration::from_millis(1));
+    let mut partial = false;
+    let sizes = r.select_within(
+        "SELECT json_array_length(data, '$.out_tuples') AS out_tuples, \
+         json_array_length(data, '$.in_tuples') AS in_tuples, \
+         json_array_length(data, '$.dst_ips') AS dst_ips, \
+         json_array_length(data, '$.src_ips') AS src_ips \
+         FROM windows WHERE profile = ?1 AND number = ?2",
+        &args,
+        Some(left()),
+    )?;
+    partial |= sizes.partial;
+    for (k, v) in sizes
+        .rows
+        .to_json()
+        .into_iter()
+        .next()
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default()
+    {
+        w[k] = v;
+    }
+    let mut top = |path: &str| -> Result<Vec<Value>, Error> {
+        let s = r.select_within(
             &format!(
                 "SELECT t.value ->> 0 AS ip, t.value ->> 1 AS flows \
                  FROM windows w, json_each(w.data, '{path}') t \
                  WHERE w.profile = ?1 AND w.number = ?2 ORDER BY flows DESC, ip LIMIT 10"
             ),
             &args,
-        )?))
+            Some(left()),
+        )?;
+        partial |= s.partial;
+        Ok(objects(s.rows))
     };
-    let ports = |path: &str| -> Result<Vec<Value>, Error> {
-        Ok(objects(r.select(
+    let top_destinations = top("$.dst_ips")?;
+    let top_sources = top("$.src_ips")?;
+    let mut ports = |path: &str| -> Result<Vec<Value>, Error> {
+        let s = r.select_within(
             &format!(
                 "SELECT t.value AS data FROM windows w, json_each(w.data, '{path}') t \
                  WHERE w.profile = ?1 AND w.number = ?2 LIMIT 20"
             ),
             &args,
-        )?))
+            Some(left()),
+        )?;
+        partial |= s.partial;
+        Ok(objects(s.rows))
     };
+    let client_ports = ports("$.client_ports")?;
+    let server_ports = ports("$.server_ports")?;
     let (start, end) = (
         w["start"].as_f64().unwrap_or(0.0),
         w["end"].as_f64().unwrap_or(0.0),
@@ -557,10 +596,11 @@ pub fn window(r: &Reader, ip: &str, n: i64) -> Result<Option<Value>, Error> {
     )?);
     Ok(Some(json!({
         "window": w,
-        "top_destinations": top("$.dst_ips")?,
-        "top_sources": top("$.src_ips")?,
-        "client_ports": ports("$.client_ports")?,
-        "server_ports": ports("$.server_ports")?,
+        "summary_partial": partial,
+        "top_destinations": top_destinations,
+        "top_sources": top_sources,
+        "client_ports": client_ports,
+        "server_ports": server_ports,
         "traffic": {"start": start, "step": step, "records": flows},
         "alerts": alerts,
     })))
@@ -596,7 +636,7 @@ pub fn window_flows(
 ) -> Result<Option<Value>, Error> {
     let Some(span) = r
         .select(
-            "SELECT start, end FROM windows WHERE profile = ?1 AND number = ?2",
+            "SELECT start, end, flows FROM windows WHERE profile = ?1 AND number = ?2",
             &[Arg::Text(ip.to_string()), Arg::Int(n)],
         )?
         .rows
@@ -605,6 +645,10 @@ pub fn window_flows(
     else {
         return Ok(None);
     };
+    let flows = span[2].as_i64().unwrap_or(0);
+    let big = flows > BIG_WINDOW;
+    let filtered = f.kind.as_deref().is_some_and(|k| !k.is_empty())
+        || f.q.as_deref().is_some_and(|q| !q.trim().is_empty());
     let mut w = Where::default();
     w.add("profile = ?", Arg::Text(ip.to_string()));
     w.add("ts >= ?", Arg::Real(span[0].as_f64().unwrap_or(0.0)));
@@ -619,24 +663,62 @@ pub fn window_flows(
             like(q),
         );
     }
-    let sort = f
+    let mut sort = f
         .sort
         .as_deref()
         .filter(|s| FLOW_SORTS.contains(s))
         .unwrap_or("ts");
-    let dir = if f.desc { "DESC" } else { "ASC" };
+    let mut note = Value::Null;
+    if big && sort != "ts" {
+        note = json!(format!(
+            "this window has {flows} flows: sorting them by {sort} would take too long, \
+             so they are in time order"
+        ));
+        sort = "ts";
+    }
+    let (dir, back) = if f.desc {
+        ("DESC", "ASC")
+    } else {
+        ("ASC", "DESC")
+    };
+    let select = |order: &str, limit: usize, offset: usize| {
+        format!(
+            "SELECT {FLOW_COLUMNS} FROM records{} ORDER BY {sort} {order}, id {order} \
+             LIMIT {limit} OFFSET {offset}",
+            w.sql()
+        )
+    };
+    let offset = page.page.saturating_mul(page.per);
+    if big && filtered {
+        // Filters scan the window's records: what a budget finds, without a total.
+        let sel = r.select_within(
+            &select(dir, page.per, offset),
+            &w.args,
+            Some(SEARCH_BUDGET),
+        )?;
+        let mut rows = objects(sel.rows);
+        merge_details(r, &mut rows)?;
+        return Ok(Some(json!({"page": page.page, "per": page.per, "total": null,
+            "partial": sel.partial, "rows": rows, "note": format!(
+            "this window has {flows} flows: a filter looks through them for {} ms per page",
+            SEARCH_BUDGET.as_millis())})));
+    }
     let total = int(r.scalar(&format!("SELECT count(*) FROM records{}", w.sql()), &w.args)?);
-    let rows = r.select(
-        &format!(
-            "SELECT {FLOW_COLUMNS} FROM records{} ORDER BY {sort} {dir}, id {dir}{}",
-            w.sql(),
-            page.limit()
-        ),
-        &w.args,
-    )?;
-    let mut rows = objects(rows);
+    let total_u = usize::try_from(total).unwrap_or(0);
+    let mut rows = if offset > total_u / 2 && offset < total_u {
+        // A deep page is read from the other end (an offset walks the index).
+        let limit = page.per.min(total_u - offset);
+        let from_end = total_u - offset - limit;
+        let mut rows = objects(r.select(&select(back, limit, from_end), &w.args)?);
+        rows.reverse();
+        rows
+    } else {
+        objects(r.select(&select(dir, page.per, offset), &w.args)?)
+    };
     merge_details(r, &mut rows)?;
-    Ok(Some(page.wrap(total, rows)))
+    let mut v = page.wrap(total, rows);
+    v["note"] = note;
+    Ok(Some(v))
 }
 
 /// Adds `details` to each row: the other records with its uid.
@@ -714,24 +796,42 @@ pub fn tuples(r: &Reader, ip: &str, n: i64, dir: &str, page: Page) -> Result<Val
         "$.out_tuples"
     };
     let args = vec![Arg::Text(ip.to_string()), Arg::Int(n)];
-    let total = int(r.scalar(
+    let sel = r.select_within(
         &format!(
-            "SELECT json_array_length(data, '{path}') FROM windows WHERE profile = ?1 AND number = ?2"
-        ),
-        &args,
-    )?);
-    let rows = objects(r.select(
-        &format!(
-            "SELECT t.value ->> '$.daddr' AS peer, t.value ->> '$.dport' AS port, \
-             t.value ->> '$.proto' AS proto, t.value ->> '$.flows' AS flows, \
-             t.value ->> '$.letters' AS letters \
+            "SELECT json_array_length(w.data, '{path}') AS total, t.value ->> '$.daddr' AS peer, \
+             t.value ->> '$.dport' AS port, t.value ->> '$.proto' AS proto, \
+             t.value ->> '$.flows' AS flows, t.value ->> '$.letters' AS letters \
              FROM windows w, json_each(w.data, '{path}') t \
              WHERE w.profile = ?1 AND w.number = ?2{}",
             page.limit()
         ),
         &args,
-    )?);
-    Ok(page.wrap(total, rows))
+        Some(TUPLES_BUDGET),
+    )?;
+    let mut rows = objects(sel.rows);
+    let total = rows.first().map(|x| int(Some(x["total"].clone())));
+    for x in &mut rows {
+        if let Some(o) = x.as_object_mut() {
+            o.remove("total");
+        }
+    }
+    if sel.partial {
+        // Too many to page in time: say so rather than show a wrong page.
+        return Ok(json!({"page": page.page, "per": page.per, "total": null, "rows": [],
+            "partial": true}));
+    }
+    let total = match total {
+        Some(t) => t,
+        None => int(r.scalar(
+            &format!(
+                "SELECT json_array_length(data, '{path}') FROM windows WHERE profile = ?1 AND number = ?2"
+            ),
+            &args,
+        )?),
+    };
+    let mut v = page.wrap(total, rows);
+    v["partial"] = json!(false);
+    Ok(v)
 }
 
 /// A line per record of a profile's window, in words (Slips' timeline).

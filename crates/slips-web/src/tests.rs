@@ -525,6 +525,12 @@ fn window_flows_page_sort_filter_and_merge_by_uid() {
     }
     let last = t.json("/api/window/10.0.0.5/1/flows?page=2");
     assert_eq!(last["rows"].as_array().unwrap().len(), 22);
+    // (A deep page is read from the end: same rows, same order.)
+    assert_eq!(last["rows"][0]["uid"], "Cx98");
+    assert_eq!(last["rows"][21]["uid"], "Cx119");
+    let mid = t.json("/api/window/10.0.0.5/1/flows?page=1&per=60");
+    assert_eq!(mid["rows"][0]["uid"], "Cx58");
+    assert_eq!(mid["rows"][59]["uid"], "Cx117");
     let big = t.json("/api/window/10.0.0.5/1/flows?sort=sbytes&dir=desc&per=3");
     assert_eq!(big["rows"][0]["sbytes"], 119);
     assert_eq!(t.json("/api/window/10.0.0.5/1/flows?kind=dns")["total"], 1);

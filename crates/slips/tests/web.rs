@@ -576,6 +576,7 @@ fn browser_end_to_end() {
     let ev = b.wait("tr.expand table.evidence tbody tr", None);
     let ev_text = b.text(&ev);
     assert!(ev_text.contains("10.0.0.5"), "{ev_text}");
+    b.exec("document.querySelector('tr.expand').scrollIntoView({block: 'center'})");
     b.shot("4-window-alert-evidence");
     // Flows: the payloads are text, nothing ran.
     b.click(&b.wait("#tab-flows", None));
@@ -583,6 +584,7 @@ fn browser_end_to_end() {
     let dns_row = b.wait("table.flows tbody tr.clickable", Some("Cx\"onload=x0"));
     b.click(&dns_row);
     b.wait("tr.expand", Some("<script>window.__xss=1</script>.example"));
+    b.exec("document.querySelector('tr.expand').scrollIntoView({block: 'center'})");
     b.shot("5-window-flows-payloads");
     let body = b
         .exec("return document.body.innerText")

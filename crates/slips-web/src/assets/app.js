@@ -45,6 +45,7 @@ function fmtTime(ts) {
   if (isNaN(d)) return String(ts);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
+function tm(ts) { return h("span", { class: "nowrap" }, fmtTime(ts)); }
 function fmtNum(n) { return n === null || n === undefined ? "" : Number(n).toLocaleString("en-US"); }
 function fmtBytes(b) {
   if (b === null || b === undefined) return "";
@@ -144,6 +145,12 @@ function table(cols, rows, opts) {
 }
 
 function pager(d, goPage) {
+  if (d.total === null || d.total === undefined) {
+    return h("div", { class: "pager" },
+      h("button", { type: "button", disabled: d.page <= 0, onclick: () => goPage(d.page - 1) }, "‹ Previous"),
+      h("span", { class: "muted" }, `page ${fmtNum(d.page + 1)}${d.partial ? " (the search of this page ran out of time: it may hold fewer rows)" : ""}`),
+      h("button", { type: "button", disabled: d.rows.length < d.per && !d.partial, onclick: () => goPage(d.page + 1) }, "Next ›"));
+  }
   const pages = Math.max(1, Math.ceil(d.total / d.per));
   const from = d.total ? d.page * d.per + 1 : 0;
   const to = Math.min(d.total, (d.page + 1) * d.per);
@@ -284,7 +291,7 @@ function progressBar(p) {
 function alertsTable(rows, opts) {
   opts = opts || {};
   return table([
-    { label: "time", fmt: (r) => fmtTime(r.ts) },
+    { label: "time", fmt: (r) => tm(r.ts) },
     { label: "profile", fmt: (r) => a(["profile", r.profile], {}, r.profile) },
     { label: "window", fmt: (r) => a(["window", r.profile, String(r.window)], {}, "tw " + r.window) },
     { label: "level", fmt: (r) => level(r.threat_level) },
@@ -322,7 +329,7 @@ function uidLinks(uids) {
 function evidenceTable(rows, opts) {
   opts = opts || {};
   const cols = [
-    { label: "time", fmt: (r) => fmtTime(r.ts) },
+    { label: "time", fmt: (r) => tm(r.ts) },
     { label: "type", fmt: (r) => h("span", { class: "mono" }, r.type) },
     { label: "level", fmt: (r) => level(r.threat_level) },
     { label: "conf.", fmt: (r) => Number(r.confidence).toFixed(2), num: true },
@@ -353,8 +360,8 @@ views.profiles = async (el, parts, params) => {
       { label: "evidence", key: "evidence", num: true },
       { label: "flows", fmt: (r) => fmtNum(r.flows), num: true },
       { label: "windows", key: "windows", num: true },
-      { label: "first seen", fmt: (r) => fmtTime(r.first_seen) },
-      { label: "last seen", fmt: (r) => fmtTime(r.last_seen) },
+      { label: "first seen", fmt: (r) => tm(r.first_seen) },
+      { label: "last seen", fmt: (r) => tm(r.last_seen) },
       { label: "host names", fmt: (r) => (Array.isArray(r.host_names) ? r.host_names.join(", ") : "") },
       { label: "GeoIP / AS / organisation", fmt: (r) => text(r.enrichment) },
     ], d.rows, { rowClass: (r) => (r.alerted ? "mal" : ""), onRow: (r) => go(["profile", r.ip]), empty: "No profile matches.", cls: "profiles" }),
@@ -396,13 +403,13 @@ views.profile = async (el, parts) => {
   if (!d.facts) box.appendChild(note("The profile's facts are written when the analysis ends; the windows below are up to date.", "muted"));
   const top = h("div", { class: "grid2" }, box);
   top.appendChild(section("Threat intelligence", d.intel.length ? table([
-    { label: "time", fmt: (r) => fmtTime(r.ts) }, { label: "type", key: "type" }, { label: "level", fmt: (r) => level(r.threat_level) }, { label: "description", key: "description" },
+    { label: "time", fmt: (r) => tm(r.ts) }, { label: "type", key: "type" }, { label: "level", fmt: (r) => level(r.threat_level) }, { label: "description", key: "description" },
   ], d.intel) : note("No threat-intelligence match for this IP.", "muted")));
   el.appendChild(top);
   el.appendChild(section(`Time windows (${d.windows.length})`, table([
     { label: "window", fmt: (w) => a(["window", ip, String(w.number)], {}, "tw " + w.number) },
-    { label: "start", fmt: (w) => fmtTime(w.start) },
-    { label: "end", fmt: (w) => fmtTime(w.end) },
+    { label: "start", fmt: (w) => tm(w.start) },
+    { label: "end", fmt: (w) => tm(w.end) },
     { label: "flows", fmt: (w) => fmtNum(w.flows), num: true },
     { label: "evidence", key: "evidence", num: true },
     { label: "alerts", key: "alerts", num: true },
@@ -434,13 +441,14 @@ views.window = async (el, parts, params) => {
   clear(el);
   el.appendChild(h("div", { class: "crumbs" }, a(["profiles"], {}, "Profiles"), " › ", a(["profile", ip], {}, ip), " › ", "tw " + n));
   el.appendChild(h("h1", { class: w.alerted ? "mal-text" : "" }, h("span", { class: "mono" }, ip), ` · time window ${n}`, w.alerted ? h("span", { class: "badge bad" }, "malicious") : null));
-  el.appendChild(h("p", { class: "muted" }, `${fmtTime(w.start)} → ${fmtTime(w.end)} · ${fmtNum(w.flows)} flows · ${fmtNum(w.evidence)} evidence · ${d.alerts.length} alert(s) · ${fmtNum(w.out_tuples)} outgoing / ${fmtNum(w.in_tuples)} incoming tuples${w.closed ? "" : " · still open"}`));
+  el.appendChild(h("p", { class: "muted" }, `${fmtTime(w.start)} → ${fmtTime(w.end)} · ${fmtNum(w.flows)} flows · ${fmtNum(w.evidence)} evidence · ${d.alerts.length} alert(s) · ${w.out_tuples === undefined ? "?" : fmtNum(w.out_tuples)} outgoing / ${w.in_tuples === undefined ? "?" : fmtNum(w.in_tuples)} incoming tuples${w.closed ? "" : " · still open"}`));
   const t = d.traffic;
+  if (d.summary_partial) el.appendChild(note("This window's summary is too large to read in time: tuple counts and top destinations are left out.", "warn"));
   const top = h("div", { class: "grid2" });
   top.appendChild(section("Traffic of the window", timeChart("Records of this profile", t.start, t.step, [{ name: "records", values: t.records, cls: "s1" }], "records")));
   top.appendChild(section("Top destinations", hbars("Flows per destination", d.top_destinations.map((r) => ({ label: text(r.ip), value: Number(r.flows) })), "flows", (r) => go(["window", ip, n], { tab: "flows", q: r.label }))));
   el.appendChild(top);
-  const tabs = [["alerts", `Alerts (${d.alerts.length})`], ["evidence", `Evidence (${fmtNum(w.evidence)})`], ["flows", `Flows (${fmtNum(w.flows)})`], ["timeline", "Timeline"], ["out", `Outgoing tuples (${fmtNum(w.out_tuples)})`], ["in", `Incoming tuples (${fmtNum(w.in_tuples)})`]];
+  const tabs = [["alerts", `Alerts (${d.alerts.length})`], ["evidence", `Evidence (${fmtNum(w.evidence)})`], ["flows", `Flows (${fmtNum(w.flows)})`], ["timeline", "Timeline"], ["out", `Outgoing tuples (${w.out_tuples === undefined ? "?" : fmtNum(w.out_tuples)})`], ["in", `Incoming tuples (${w.in_tuples === undefined ? "?" : fmtNum(w.in_tuples)})`]];
   el.appendChild(h("nav", { class: "tabs" }, tabs.map(([k, l]) => h("a", { href: link(["window", ip, n], { tab: k }), class: k === tab ? "active" : "", id: "tab-" + k }, l))));
   const body = h("div", { class: "panel" });
   el.appendChild(body);
@@ -456,6 +464,7 @@ views.window = async (el, parts, params) => {
     add(clear(body), [h("ol", { class: "timeline" }, e.rows.map((r) => h("li", {}, h("span", { class: "mono muted" }, fmtTime(r.ts)), " ", r.text, r.uid ? [" ", h("span", { class: "mono muted" }, r.uid)] : null))), pager(e, (p) => go(["window", ip, n], { tab, page: p }))]);
   } else {
     const e = await api(base + "/tuples", { dir: tab, page, per: 100 });
+    if (e.partial) { clear(body).appendChild(note("This window's tuples are too many to page through in time (its summary is one large JSON value in the database); `slips query DB tuples --ip " + ip + " --window " + n + "` lists them.", "warn")); return; }
     add(clear(body), [table([
       { label: tab === "in" ? "source" : "destination", fmt: (r) => r.peer },
       { label: "port", key: "port", num: true },
@@ -467,7 +476,7 @@ views.window = async (el, parts, params) => {
 };
 
 const FLOW_COLS = [
-  { label: "time", fmt: (r) => fmtTime(r.ts), sort: "ts" },
+  { label: "time", fmt: (r) => tm(r.ts), sort: "ts" },
   { label: "kind", key: "kind", sort: "kind" },
   { label: "uid", fmt: (r) => h("span", { class: "mono" }, text(r.uid)) },
   { label: "destination", fmt: (r) => text(r.daddr), sort: "daddr" },
@@ -491,6 +500,7 @@ async function flowsTab(body, base, ip, n, params) {
     h("label", {}, "kind ", select("kind", q.kind, [["", "any"], ...["conn", "dns", "http", "ssl", "ssh", "smtp", "ftp", "dhcp", "arp", "notice", "files", "software", "weird", "x509", "tunnel"].map((k) => [k, k])])),
     h("button", { type: "submit" }, "Filter"));
   body.appendChild(form);
+  if (d.note) body.appendChild(note(d.note, "warn"));
   body.appendChild(table(FLOW_COLS, d.rows, {
     sort: q.sort, desc: q.dir === "desc",
     onSort: (col) => go(["window", ip, n], { ...q, page: 0, sort: col, dir: q.sort === col && q.dir === "asc" ? "desc" : "asc" }),
@@ -568,7 +578,7 @@ views.blocking = async (el, parts, params) => {
   clear(el);
   el.appendChild(section(`Blocked now (${d.blocked.length})`, table([
     { label: "IP", fmt: (r) => a(["profile", r.ip], {}, r.ip) },
-    { label: "since", fmt: (r) => fmtTime(r.ts) },
+    { label: "since", fmt: (r) => tm(r.ts) },
     { label: "until", fmt: (r) => (r.until ? fmtTime(r.until) : "") },
     { label: "offences", key: "offences", num: true },
     { label: "reason", fmt: (r) => text(r.reason || r.detail) },
@@ -579,7 +589,7 @@ views.blocking = async (el, parts, params) => {
 };
 function blockingHistory(rows) {
   return table([
-    { label: "time", fmt: (r) => fmtTime(r.ts) },
+    { label: "time", fmt: (r) => tm(r.ts) },
     { label: "IP", fmt: (r) => r.ip },
     { label: "action", key: "action" },
     { label: "detail", fmt: (r) => text(r.detail) },
