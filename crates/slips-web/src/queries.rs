@@ -18,6 +18,18 @@ pub const MAX_EXPORT: usize = 100_000;
 pub const SEARCH_BUDGET: Duration = Duration::from_millis(120);
 /// How long the parts of a window page read from its summary JSON may take in all.
 pub const SUMMARY_BUDGET: Duration = Duration::from_millis(60);
+/// The largest window summary (JSON) read for a page: about 10 ms of parsing.
+pub const MAX_SUMMARY_BYTES: i64 = 4_000_000;
+
+/// The size of a window's summary, without reading it (`octet_length` reads the length
+/// from the record header).
+fn summary_bytes(r: &Reader, args: &[Arg]) -> Result<i64, Error> {
+    Ok(int(r.scalar(
+        "SELECT octet_length(data) FROM windows WHERE profile = ?1 AND number = ?2",
+        args,
+    )?))
+}
+
 /// How long a page of tuples may take (a window's tuples are read from its JSON).
 pub const TUPLES_BUDGET: Duration = Duration::from_millis(150);
 /// Above this many flows in a window, sorting by another column than time and text
@@ -508,24 +520,30 @@ pub fn window(r: &Reader, ip: &str, n: i64) -> Result<Option<Value>, Error> {
         return Ok(None);
     };
     // The window's summary is one JSON value (tuples, addresses, ports): a scanner's holds
-    // a million tuples (90 MB), too much to read for a page. What comes from it is asked
-    // under a shared budget and left out (`summary_partial`) when it runs out.
+    // a million tuples (90 MB), too much to read for a page. A statement cannot be stopped
+    // while it parses one value, so a summary too large to parse in time is not read; the
+    // rest is asked under a shared budget. Either way `summary_partial` says what is left
+    // out.
     let t0 = std::time::Instant::now();
     let left = || SUMMARY_BUDGET.saturating_sub(t0.elapsed()).max(Duration::from_millis(1));
-    let mut partial = false;
-    let sizes = r.select_within(
+    let too_big = summary_bytes(r, &args)? > MAX_SUMMARY_BYTES;
+    let mut partial = too_big;
+    let mut within = |sql: &str| -> Result<Vec<Value>, Error> {
+        if too_big {
+            return Ok(Vec::new());
+        }
+        let s = r.select_within(sql, &args, Some(left()))?;
+        partial |= s.partial;
+        Ok(objects(s.rows))
+    };
+    let sizes = within(
         "SELECT json_array_length(data, '$.out_tuples') AS out_tuples, \
          json_array_length(data, '$.in_tuples') AS in_tuples, \
          json_array_length(data, '$.dst_ips') AS dst_ips, \
          json_array_length(data, '$.src_ips') AS src_ips \
          FROM windows WHERE profile = ?1 AND number = ?2",
-        &args,
-        Some(left()),
     )?;
-    partial |= sizes.partial;
     for (k, v) in sizes
-        .rows
-        .to_json()
         .into_iter()
         .next()
         .and_then(|v| v.as_object().cloned())
@@ -533,35 +551,23 @@ pub fn window(r: &Reader, ip: &str, n: i64) -> Result<Option<Value>, Error> {
     {
         w[k] = v;
     }
-    let mut top = |path: &str| -> Result<Vec<Value>, Error> {
-        let s = r.select_within(
-            &format!(
-                "SELECT t.value ->> 0 AS ip, t.value ->> 1 AS flows \
-                 FROM windows w, json_each(w.data, '{path}') t \
-                 WHERE w.profile = ?1 AND w.number = ?2 ORDER BY flows DESC, ip LIMIT 10"
-            ),
-            &args,
-            Some(left()),
-        )?;
-        partial |= s.partial;
-        Ok(objects(s.rows))
+    let top = |path: &str| {
+        format!(
+            "SELECT t.value ->> 0 AS ip, t.value ->> 1 AS flows \
+             FROM windows w, json_each(w.data, '{path}') t \
+             WHERE w.profile = ?1 AND w.number = ?2 ORDER BY flows DESC, ip LIMIT 10"
+        )
     };
-    let top_destinations = top("$.dst_ips")?;
-    let top_sources = top("$.src_ips")?;
-    let mut ports = |path: &str| -> Result<Vec<Value>, Error> {
-        let s = r.select_within(
-            &format!(
-                "SELECT t.value AS data FROM windows w, json_each(w.data, '{path}') t \
-                 WHERE w.profile = ?1 AND w.number = ?2 LIMIT 20"
-            ),
-            &args,
-            Some(left()),
-        )?;
-        partial |= s.partial;
-        Ok(objects(s.rows))
+    let ports = |path: &str| {
+        format!(
+            "SELECT t.value AS data FROM windows w, json_each(w.data, '{path}') t \
+             WHERE w.profile = ?1 AND w.number = ?2 LIMIT 20"
+        )
     };
-    let client_ports = ports("$.client_ports")?;
-    let server_ports = ports("$.server_ports")?;
+    let top_destinations = within(&top("$.dst_ips"))?;
+    let top_sources = within(&top("$.src_ips"))?;
+    let client_ports = within(&ports("$.client_ports"))?;
+    let server_ports = within(&ports("$.server_ports"))?;
     let (start, end) = (
         w["start"].as_f64().unwrap_or(0.0),
         w["end"].as_f64().unwrap_or(0.0),
@@ -796,6 +802,10 @@ pub fn tuples(r: &Reader, ip: &str, n: i64, dir: &str, page: Page) -> Result<Val
         "$.out_tuples"
     };
     let args = vec![Arg::Text(ip.to_string()), Arg::Int(n)];
+    if summary_bytes(r, &args)? > MAX_SUMMARY_BYTES {
+        return Ok(json!({"page": page.page, "per": page.per, "total": null, "rows": [],
+            "partial": true}));
+    }
     let sel = r.select_within(
         &format!(
             "SELECT json_array_length(w.data, '{path}') AS total, t.value ->> '$.daddr' AS peer, \
@@ -996,9 +1006,11 @@ pub fn evidence(r: &Reader, f: &EventFilter, page: Page) -> Result<Value, Error>
         &format!("SELECT count(*) FROM evidence{}", w.sql()),
         &w.args,
     )?);
+    // The page's ids first: sorting whole rows would read every row's JSON.
     let rows = r.select(
         &format!(
-            "SELECT {EVIDENCE_COLUMNS} FROM evidence{} ORDER BY ts DESC, id{}",
+            "SELECT {EVIDENCE_COLUMNS} FROM evidence WHERE id IN \
+             (SELECT id FROM evidence{} ORDER BY ts DESC, id{}) ORDER BY ts DESC, id",
             w.sql(),
             page.limit()
         ),
