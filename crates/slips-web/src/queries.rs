@@ -525,7 +525,11 @@ pub fn window(r: &Reader, ip: &str, n: i64) -> Result<Option<Value>, Error> {
     // rest is asked under a shared budget. Either way `summary_partial` says what is left
     // out.
     let t0 = std::time::Instant::now();
-    let left = || SUMMARY_BUDGET.saturating_sub(t0.elapsed()).max(Duration::from_millis(1));
+    let left = || {
+        SUMMARY_BUDGET
+            .saturating_sub(t0.elapsed())
+            .max(Duration::from_millis(1))
+    };
     let too_big = summary_bytes(r, &args)? > MAX_SUMMARY_BYTES;
     let mut partial = too_big;
     let mut within = |sql: &str| -> Result<Vec<Value>, Error> {
@@ -687,17 +691,15 @@ pub fn window_flows(
     let offset = page.page.saturating_mul(page.per);
     if big && filtered {
         // Filters scan the window's records: what a budget finds, without a total.
-        let sel = r.select_within(
-            &select(dir, page.per, offset),
-            &w.args,
-            Some(SEARCH_BUDGET),
-        )?;
+        let sel = r.select_within(&select(dir, page.per, offset), &w.args, Some(SEARCH_BUDGET))?;
         let mut rows = objects(sel.rows);
         merge_details(r, &mut rows)?;
-        return Ok(Some(json!({"page": page.page, "per": page.per, "total": null,
+        return Ok(Some(
+            json!({"page": page.page, "per": page.per, "total": null,
             "partial": sel.partial, "rows": rows, "note": format!(
             "this window has {flows} flows: a filter looks through them for {} ms per page",
-            SEARCH_BUDGET.as_millis())})));
+            SEARCH_BUDGET.as_millis())}),
+        ));
     }
     let total = int(r.scalar(&format!("SELECT count(*) FROM records{}", w.sql()), &w.args)?);
     let total_u = usize::try_from(total).unwrap_or(0);
@@ -793,8 +795,10 @@ pub fn tuples(r: &Reader, ip: &str, n: i64, dir: &str, page: Page) -> Result<Val
     };
     let args = vec![Arg::Text(ip.to_string()), Arg::Int(n)];
     if summary_bytes(r, &args)? > MAX_SUMMARY_BYTES {
-        return Ok(json!({"page": page.page, "per": page.per, "total": null, "rows": [],
-            "partial": true}));
+        return Ok(
+            json!({"page": page.page, "per": page.per, "total": null, "rows": [],
+            "partial": true}),
+        );
     }
     let sel = r.select_within(
         &format!(
@@ -817,8 +821,10 @@ pub fn tuples(r: &Reader, ip: &str, n: i64, dir: &str, page: Page) -> Result<Val
     }
     if sel.partial {
         // Too many to page in time: say so rather than show a wrong page.
-        return Ok(json!({"page": page.page, "per": page.per, "total": null, "rows": [],
-            "partial": true}));
+        return Ok(
+            json!({"page": page.page, "per": page.per, "total": null, "rows": [],
+            "partial": true}),
+        );
     }
     let total = match total {
         Some(t) => t,

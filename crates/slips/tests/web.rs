@@ -231,6 +231,104 @@ fn web_serves_the_run_then_until_a_signal() {
     assert!(status.success(), "{status:?}");
 }
 
+/// A live input (Zeek lines on standard input): the interface serves while the run goes on
+/// (progress running, counts growing), then the finished analysis.
+#[test]
+fn web_serves_a_live_run_while_it_runs() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = common::slips()
+        .args([
+            "-f",
+            "zeek",
+            "-o",
+            out.to_str().unwrap(),
+            "--web",
+            "--web-port",
+            "0",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    // Serving starts once the input is open: the first lines open it.
+    for i in 0..50 {
+        writeln!(stdin, "{}", common::zeek_conn_line(i)).unwrap();
+    }
+    stdin.flush().unwrap();
+    let mut s = Serving {
+        child,
+        lines,
+        url: String::new(),
+        seen: Vec::new(),
+    };
+    let l = s.wait_line("slips: web interface at ", Duration::from_secs(60));
+    s.url = l
+        .strip_prefix("slips: web interface at ")
+        .unwrap()
+        .to_string();
+    let t0 = Instant::now();
+    let counts = loop {
+        let c = s.json("/api/counts");
+        if c["records"].as_i64() == Some(50) {
+            break c;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "records never reached the database: {c}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(counts["progress"]["running"], true);
+    assert_eq!(counts["complete"], false);
+    // Profiles come from the windows while the run goes on.
+    // (Open windows reach the database as the live input goes on.)
+    let t0 = Instant::now();
+    let mut i = 50;
+    while s.json("/api/profiles")["total"] != 1 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no profile during the run"
+        );
+        writeln!(stdin, "{}", common::zeek_conn_line(i)).unwrap();
+        stdin.flush().unwrap();
+        i += 1;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(s.json("/api/counts")["complete"], false);
+    for i in i..300 {
+        writeln!(stdin, "{}", common::zeek_conn_line(i)).unwrap();
+    }
+    drop(stdin);
+    let total = s.wait_line("Total analyzed IPs:", Duration::from_secs(60));
+    s.wait_line("slips: analysis complete", Duration::from_secs(30));
+    let (flows, evidence, alerts) = totals(&total);
+    let c = s.json("/api/counts");
+    assert_eq!(
+        (
+            c["flows"].as_i64(),
+            c["evidence"].as_i64(),
+            c["alerts"].as_i64()
+        ),
+        (Some(flows), Some(evidence), Some(alerts))
+    );
+    assert_eq!(c["complete"], true);
+    assert_eq!(c["progress"]["running"], false);
+    assert!(s.stop().success());
+}
+
 #[test]
 fn slips_web_picks_among_runs_and_d_web_serves_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -458,7 +556,8 @@ impl Browser {
             .to_string()
     }
     fn click(&self, el: &str) {
-        self.post(&self.s(&format!("/element/{el}/click")), json!({}));
+        let v = self.post(&self.s(&format!("/element/{el}/click")), json!({}));
+        assert!(v.get("error").is_none(), "click: {v}");
     }
     fn type_in(&self, el: &str, text: &str) {
         self.post(
@@ -578,6 +677,7 @@ fn browser_end_to_end() {
     assert!(ev_text.contains("10.0.0.5"), "{ev_text}");
     b.exec("document.querySelector('tr.expand').scrollIntoView({block: 'center'})");
     b.shot("4-window-alert-evidence");
+    b.exec("window.scrollTo(0, 0)");
     // Flows: the payloads are text, nothing ran.
     b.click(&b.wait("#tab-flows", None));
     b.wait("table.flows tbody tr", Some("dns"));
@@ -586,6 +686,7 @@ fn browser_end_to_end() {
     b.wait("tr.expand", Some("<script>window.__xss=1</script>.example"));
     b.exec("document.querySelector('tr.expand').scrollIntoView({block: 'center'})");
     b.shot("5-window-flows-payloads");
+    b.exec("window.scrollTo(0, 0)");
     let body = b
         .exec("return document.body.innerText")
         .as_str()
