@@ -1328,6 +1328,10 @@ mod tests {
             err("modules:\n  external:\n    - name: x\n      command: ./y\n      chanels: [a]\n")
                 .to_string();
         assert!(e.contains("`chanels` is not a module key"), "{e}");
+        let (cfg, _) = ok("web_interface:\n  port: 8080\n  token: a-fixed-token-0123456789\n");
+        assert_eq!(cfg.web_interface.port, 8080);
+        assert_eq!(cfg.web_interface.token, "a-fixed-token-0123456789");
+        assert_eq!(Config::default().web_interface.token, "");
         let (cfg, _) = ok("database:\n  enabled: false\n  store_flows: false\n");
         assert!(!cfg.database.enabled && !cfg.database.store_flows);
     }
