@@ -448,7 +448,7 @@ views.window = async (el, parts, params) => {
   top.appendChild(section("Traffic of the window", timeChart("Records of this profile", t.start, t.step, [{ name: "records", values: t.records, cls: "s1" }], "records")));
   top.appendChild(section("Top destinations", hbars("Flows per destination", d.top_destinations.map((r) => ({ label: text(r.ip), value: Number(r.flows) })), "flows", (r) => go(["window", ip, n], { tab: "flows", q: r.label }))));
   el.appendChild(top);
-  const tabs = [["alerts", `Alerts (${d.alerts.length})`], ["evidence", `Evidence (${fmtNum(w.evidence)})`], ["flows", `Flows (${fmtNum(w.flows)})`], ["timeline", "Timeline"], ["out", `Outgoing tuples (${w.out_tuples === undefined ? "?" : fmtNum(w.out_tuples)})`], ["in", `Incoming tuples (${w.in_tuples === undefined ? "?" : fmtNum(w.in_tuples)})`]];
+  const tabs = [["alerts", `Alerts (${d.alerts.length})`], ["evidence", `Evidence (${fmtNum(w.evidence)})`], ["flows", "Flows"], ["timeline", "Timeline"], ["out", `Outgoing tuples (${w.out_tuples === undefined ? "?" : fmtNum(w.out_tuples)})`], ["in", `Incoming tuples (${w.in_tuples === undefined ? "?" : fmtNum(w.in_tuples)})`]];
   el.appendChild(h("nav", { class: "tabs" }, tabs.map(([k, l]) => h("a", { href: link(["window", ip, n], { tab: k }), class: k === tab ? "active" : "", id: "tab-" + k }, l))));
   const body = h("div", { class: "panel" });
   el.appendChild(body);
