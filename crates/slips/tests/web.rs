@@ -635,6 +635,8 @@ fn browser_end_to_end() {
         "--web",
         "--web-port",
         "0",
+        // Offline blocking is a dry run: decisions recorded, no firewall touched.
+        "--blocking",
     ]);
     let total = s.wait_line("Total analyzed IPs:", Duration::from_secs(60));
     s.wait_line("slips: analysis complete", Duration::from_secs(30));
@@ -725,7 +727,11 @@ fn browser_end_to_end() {
     b.wait("table.alerts tbody tr.mal", None);
     b.shot("10-alerts");
     b.click(&b.wait("#nav a[data-view=blocking]", None));
-    b.wait("h2", Some("Blocked now"));
+    // The run blocked the scanner, then let it go at its end (a dry run keeps nothing).
+    b.wait("h2", Some("Blocked now (0)"));
+    b.wait("table tbody tr", Some("exit"));
+    b.wait("table tbody tr", Some("block"));
+    b.shot("10b-blocking");
     // The other theme.
     let before = b.exec("return document.documentElement.dataset.theme");
     b.click(&b.wait("#theme", None));
