@@ -3,8 +3,9 @@
 //! routed through a slips host): a scan gets the attacker blocked both ways within 100 ms
 //! of the alert while the bystander still gets through, the probation lets it go again,
 //! the gateway and slips' own address are refused, exit removes everything; with
-//! iptables, IPv6 and keep_on_exit the block survives a restart and `-cb` clears it. The
-//! live tests need root; they skip with a message otherwise.
+//! iptables, IPv6 and keep_on_exit the block survives a restart and `-cb` clears it; the
+//! web interface's Unblock lets a blocked attacker go. The live tests need root; they skip
+//! with a message otherwise.
 
 mod common;
 #[path = "../../slips-blocking/tests/support/netns.rs"]
