@@ -140,3 +140,75 @@ impl Reader {
             .filter(|v| !v.is_null()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DbSink, Options, FILE_NAME};
+
+    fn reader() -> (tempfile::TempDir, Reader) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join(FILE_NAME);
+        let mut db = DbSink::create(
+            &path,
+            Options {
+                store_records: true,
+                live: false,
+            },
+            &[("input", "x".into())],
+        )
+        .unwrap();
+        db.close().unwrap();
+        let r = Reader::open(&path).unwrap();
+        (d, r)
+    }
+
+    #[test]
+    fn selects_bind_arguments_and_parse_json_columns() {
+        let (_d, r) = reader();
+        let rows = r
+            .select(
+                "SELECT ?1 AS a, ?2 AS b, '{\"x\": 1}' AS data, value FROM meta WHERE key = ?3",
+                &[
+                    Arg::Int(7),
+                    Arg::Text("'; DROP TABLE meta; --".into()),
+                    Arg::Text("input".into()),
+                ],
+            )
+            .unwrap();
+        assert_eq!(rows.columns, ["a", "b", "data", "value"]);
+        assert_eq!(rows.rows[0][0], 7);
+        assert_eq!(rows.rows[0][1], "'; DROP TABLE meta; --");
+        assert_eq!(rows.rows[0][2]["x"], 1);
+        assert_eq!(rows.rows[0][3], "x");
+        assert_eq!(
+            r.scalar("SELECT count(*) FROM meta", &[]).unwrap(),
+            Some(Value::from(2))
+        );
+        assert_eq!(r.scalar("SELECT NULL", &[]).unwrap(), None);
+        // Read-only: nothing can change the database.
+        assert!(r.select("DELETE FROM meta", &[]).is_err());
+    }
+
+    #[test]
+    fn a_budget_stops_a_long_statement_and_says_so() {
+        let (_d, r) = reader();
+        let t0 = std::time::Instant::now();
+        let s = r
+            .select_within(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                 SELECT count(*) FROM c",
+                &[],
+                Some(Duration::from_millis(50)),
+            )
+            .unwrap();
+        assert!(s.partial);
+        assert!(t0.elapsed() < Duration::from_secs(2));
+        // The connection works on afterwards, and a quick statement is whole.
+        let s = r
+            .select_within("SELECT 1", &[], Some(Duration::from_millis(50)))
+            .unwrap();
+        assert!(!s.partial);
+        assert_eq!(s.rows.rows[0][0], 1);
+    }
+}
