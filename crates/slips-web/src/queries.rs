@@ -703,7 +703,10 @@ pub fn window_flows(
     }
     let total = int(r.scalar(&format!("SELECT count(*) FROM records{}", w.sql()), &w.args)?);
     let total_u = usize::try_from(total).unwrap_or(0);
-    let mut rows = if offset > total_u / 2 && offset < total_u {
+    let mut rows = if offset >= total_u {
+        // Past the end: nothing to read (an offset would walk every record first).
+        Vec::new()
+    } else if offset > total_u / 2 {
         // A deep page is read from the other end (an offset walks the index).
         let limit = page.per.min(total_u - offset);
         let from_end = total_u - offset - limit;

@@ -525,6 +525,9 @@ fn window_flows_page_sort_filter_and_merge_by_uid() {
     }
     let last = t.json("/api/window/10.0.0.5/1/flows?page=2");
     assert_eq!(last["rows"].as_array().unwrap().len(), 22);
+    let past = t.json("/api/window/10.0.0.5/1/flows?page=9");
+    assert_eq!(past["rows"].as_array().unwrap().len(), 0);
+    assert_eq!(past["total"], 122);
     // (A deep page is read from the end: same rows, same order.)
     assert_eq!(last["rows"][0]["uid"], "Cx98");
     assert_eq!(last["rows"][21]["uid"], "Cx119");
@@ -830,7 +833,7 @@ fn bench_pages() {
         .unwrap();
     let flows = t.json(&format!("/api/window/{ip}/{w}/flows?per=1"));
     let uid = flows["rows"][0]["uid"].as_str().unwrap_or("x").to_string();
-    let last_page = flows["total"].as_i64().unwrap() / 50;
+    let last_page = (flows["total"].as_i64().unwrap() - 1).max(0) / 50;
     let mal = t.json("/api/profiles?malicious=1&per=1")["rows"][0]["ip"]
         .as_str()
         .unwrap_or(&ip)
@@ -847,6 +850,8 @@ fn bench_pages() {
         format!("/api/window/{ip}/{w}"),
         format!("/api/window/{ip}/{w}/flows"),
         format!("/api/window/{ip}/{w}/flows?page={last_page}"),
+        format!("/api/window/{ip}/{w}/flows?page={}", last_page / 2 + 1),
+        format!("/api/window/{ip}/{w}/flows?page={}", last_page + 5),
         format!("/api/window/{ip}/{w}/flows?sort=sbytes&dir=desc"),
         format!("/api/window/{ip}/{w}/flows?q=443"),
         format!("/api/window/{ip}/{w}/tuples"),
