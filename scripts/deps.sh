@@ -5,7 +5,8 @@
 # cross-checks), iproute2 and curl (live capture test in a network namespace); nftables,
 # iptables, ipset, nmap, ping and python3 (blocking tests inside network namespaces); tmux
 # (the terminal interface's end-to-end test); redis-server (Redis publishing tests, on a
-# port of their own); a Python venv with medallion and stix2 (TAXII/STIX export tests).
+# port of their own); a Python venv with medallion and stix2 (TAXII/STIX export tests);
+# chromium and chromium-driver (the web interface's browser tests).
 set -euo pipefail
 
 need_apt=()
@@ -27,6 +28,8 @@ if [ "${1:-}" = "--test" ]; then
     command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
     command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
     command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+    command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 fi
 if ((${#need_apt[@]})); then
     echo "installing: ${need_apt[*]}"

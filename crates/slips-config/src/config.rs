@@ -514,6 +514,9 @@ pub struct Cesnet {
 pub struct WebInterface {
     /// `port` (default 55000).
     pub port: u16,
+    /// `token`: the access token of the web interface (`--web`, `slips web`); empty: a
+    /// random one per start.
+    pub token: String,
 }
 
 /// Which firewall blocking talks to.
@@ -761,7 +764,10 @@ impl Default for Cesnet {
 
 impl Default for WebInterface {
     fn default() -> Self {
-        WebInterface { port: 55000 }
+        WebInterface {
+            port: 55000,
+            token: String::new(),
+        }
     }
 }
 

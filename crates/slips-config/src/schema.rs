@@ -531,9 +531,12 @@ static PROFILING: &[KeyDef] = &[
     k("memory_profiler_multiprocess", ignore),
 ];
 
-static WEB_INTERFACE: &[KeyDef] = &[k("port", |c, f| {
-    set(&mut c.web_interface.port, f.int(1, Some(u16::MAX)))
-})];
+static WEB_INTERFACE: &[KeyDef] = &[
+    k("port", |c, f| {
+        set(&mut c.web_interface.port, f.int(1, Some(u16::MAX)))
+    }),
+    k("token", |c, f| set(&mut c.web_interface.token, f.text())),
+];
 
 static GLOBAL_P2P: &[KeyDef] = &[
     k("use_global_p2p", ignore),
@@ -1467,6 +1470,10 @@ mod tests {
             err("modules:\n  external:\n    - name: x\n      command: ./y\n      chanels: [a]\n")
                 .to_string();
         assert!(e.contains("`chanels` is not a module key"), "{e}");
+        let (cfg, _) = ok("web_interface:\n  port: 8080\n  token: a-fixed-token-0123456789\n");
+        assert_eq!(cfg.web_interface.port, 8080);
+        assert_eq!(cfg.web_interface.token, "a-fixed-token-0123456789");
+        assert_eq!(Config::default().web_interface.token, "");
         let (cfg, _) = ok("database:\n  enabled: false\n  store_flows: false\n");
         assert!(!cfg.database.enabled && !cfg.database.store_flows);
     }

@@ -9,11 +9,13 @@
 mod read;
 mod replay;
 mod schema;
+mod web;
 mod writer;
 
 pub use read::{Filter, Reader, Rows, Table};
 pub use replay::Replayed;
 pub use schema::SCHEMA_VERSION;
+pub use web::{Arg, Selected};
 pub use writer::{DbSink, Options};
 
 use std::path::{Path, PathBuf};

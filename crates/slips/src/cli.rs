@@ -26,6 +26,8 @@ Examples:
   slips query out/slips.sqlite flows --ip 10.0.0.5 --json
   slips -d out/slips.sqlite               reopen a past analysis without re-analysing
   slips -f capture.pcap -G                analyse and browse the result in the terminal
+  slips -f capture.pcap --web             analyse, and browse it in a web browser (URL printed)
+  slips web output/                       browse past analyses in a web browser
   slips evaluate -f labeled.binetflow     precision/recall of the alerts against the labels
   slips models import-stf *.stfm -o models/
   slips --list-detectors                  every detector, its evidence and config keys";
@@ -67,6 +69,10 @@ pub enum Command {
     Ml(MlCommand),
     /// Print what a past analysis found, from its database (`<output>/slips.sqlite`).
     Query(QueryArgs),
+    /// Browse past analyses in a web browser: PATH is an output folder, a folder of output
+    /// folders to pick from, or a slips.sqlite. Prints the URL to open (with its access
+    /// token) and serves until Ctrl-C.
+    Web(WebArgs),
     /// Let a blocked IP go now: removes it from slips' firewall sets and tells a running
     /// slips to forget the block (needs CAP_NET_ADMIN).
     Unblock {
@@ -115,6 +121,33 @@ pub struct QueryArgs {
     /// One JSON object per line instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `slips web`.
+#[derive(Args, Debug, Clone)]
+pub struct WebArgs {
+    /// An output folder, a folder of them, or a slips.sqlite.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub serve: WebServe,
+    /// Configuration file (`web_interface.port`, `web_interface.token`,
+    /// `blocking.state_dir`).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Where the web interface listens.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WebServe {
+    /// The web interface's port (default `web_interface.port`, 55000; 0: any free port).
+    #[arg(long = "web-port", value_name = "PORT")]
+    pub web_port: Option<u16>,
+    /// The address the web interface listens on (default 127.0.0.1). Another address makes
+    /// the analysis readable from other machines by whoever has the token (plain HTTP):
+    /// slips warns.
+    #[arg(long = "web-bind", value_name = "ADDR")]
+    pub web_bind: Option<std::net::IpAddr>,
 }
 
 /// The tables of `slips query`.
@@ -348,6 +381,15 @@ pub struct Analyse {
     /// while the analysis runs and after it ends (until `q`). Logs go to the log files only.
     #[arg(short = 'G', long = "gui")]
     pub gui: bool,
+
+    /// Web interface: serve the analysis to a web browser while it runs and, once it is
+    /// over, until Ctrl-C (prints the URL to open, with its access token). With -d, serve
+    /// that past analysis.
+    #[arg(long = "web", conflicts_with = "gui")]
+    pub web: bool,
+
+    #[command(flatten)]
+    pub web_serve: WebServe,
 
     /// Print every detector, the evidence types it emits and its config keys, then exit.
     #[arg(long = "list-detectors")]

@@ -12,6 +12,7 @@ mod input;
 mod logging;
 mod run;
 mod sound;
+mod web;
 
 use clap::Parser;
 use std::process::ExitCode;

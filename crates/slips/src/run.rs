@@ -201,6 +201,12 @@ pub fn main(cli: Cli) -> Result<()> {
             crate::gui::browse(cli.analyse.db.as_deref().expect("checked"))
         }
         None if cli.analyse.gui => crate::gui::main(cli.analyse),
+        None if cli.analyse.web && cli.analyse.db.is_some() => crate::web::serve_past(
+            &crate::db::resolve(cli.analyse.db.as_deref().expect("checked")),
+            &cli.analyse.web_serve,
+            cli.analyse.config.as_ref(),
+        ),
+        Some(Command::Web(w)) => crate::web::serve_past(&w.path, &w.serve, w.config.as_ref()),
         None if cli.analyse.db.is_some() => {
             crate::db::reopen(cli.analyse.db.as_deref().expect("checked"))
         }
@@ -489,6 +495,13 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
     let detectors = slips_detectors::build_all(&entries, &cfg, &resources);
     let export_letters = cli.export_letters || cfg.parameters.export_strato_letters;
     let database = cfg.database.enabled && !cli.no_db;
+    if cli.web && !database {
+        return Err(UsageError(
+            "--web reads the analysis database: it does not work with --no-db or database.enabled: false"
+                .into(),
+        )
+        .into());
+    }
     let summaries = export_letters || database || gui.is_some();
     let mut engine = Engine::new(engine_config(&cfg, &cli, summaries), detectors);
     if let Some(f) = intel.filter() {
@@ -625,6 +638,18 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
     if let Some(g) = &gui {
         g.started(progress.clone());
     }
+    // --web: serves the database the run writes, from now on.
+    let web = if cli.web {
+        Some(crate::web::Live::start(
+            &cli,
+            &cfg,
+            &out.join(slips_db::FILE_NAME),
+            progress.clone(),
+            block_mode.is_some() && kind.is_live(),
+        )?)
+    } else {
+        None
+    };
     let live = kind.is_live();
     // With -G the interface shows the progress; nothing else may write on the screen.
     let show_progress = !cli.quiet && gui.is_none();
@@ -873,6 +898,10 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             clock.width,
             Timestamp::from_secs(clock.anchor.secs())
         );
+    }
+    if let Some(w) = web {
+        // Interrupted: the user wants out. Otherwise serve the finished analysis.
+        w.finished(interrupted || stop.load(Ordering::Relaxed), &stop);
     }
     Ok(())
 }

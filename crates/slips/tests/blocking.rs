@@ -3,8 +3,9 @@
 //! routed through a slips host): a scan gets the attacker blocked both ways within 100 ms
 //! of the alert while the bystander still gets through, the probation lets it go again,
 //! the gateway and slips' own address are refused, exit removes everything; with
-//! iptables, IPv6 and keep_on_exit the block survives a restart and `-cb` clears it. The
-//! live tests need root; they skip with a message otherwise.
+//! iptables, IPv6 and keep_on_exit the block survives a restart and `-cb` clears it; the
+//! web interface's Unblock lets a blocked attacker go. The live tests need root; they skip
+//! with a message otherwise.
 
 mod common;
 #[path = "../../slips-blocking/tests/support/netns.rs"]
@@ -478,4 +479,131 @@ fn iptables_ipv6_blocks_survive_a_restart_with_keep_on_exit_and_clearblocking_re
     );
     assert!(lab.curl(&lab.attacker, "fd88:2::2"));
     assert!(lab.victim.ping("fd88:1::2"));
+}
+
+/// The web interface's Unblock button, as the page sends it (a POST with the token cookie
+/// and the CSRF token, from the router's namespace where slips serves): refused without
+/// the CSRF token; with it the attacker gets through again at once, and the running blocker
+/// forgets the block (`slips unblock`'s path).
+#[test]
+fn the_web_unblock_lets_a_blocked_attacker_go() {
+    if let Some(why) = netns::unavailable() {
+        eprintln!("skipped: {why} (this test needs root and network namespaces)");
+        return;
+    }
+    let lab = lab();
+    lab.router.exec(&["ip", "link", "set", "lo", "up"]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let cfg = config(dir.path(), 120, "  backend: nftables\n");
+    let mut child = lab
+        .router
+        .command(env!("CARGO_BIN_EXE_slips"))
+        .args(["-i", &lab.attacker_link(), "--blocking", "--quiet", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .args(["--web", "--web-port", "55000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(url) = l.strip_prefix("slips: web interface at ") {
+                let _ = tx.send(url.to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the web interface's URL");
+    let (base, token) = url.split_once("/?token=").unwrap();
+    let cookie = format!("slips_token={token}");
+    let log = out.join("blocking.log");
+    wait_for(&log, "# blocking with nftables", 20, &mut child);
+    std::thread::sleep(Duration::from_millis(1000));
+    let scan = lab.attacker.exec(&[
+        "nmap",
+        "-sS",
+        "-n",
+        "-Pn",
+        "-T5",
+        "--max-retries",
+        "0",
+        "-p",
+        "1-300",
+        "10.88.2.2",
+    ]);
+    assert!(scan.is_ok(), "{scan:?}");
+    wait_for(&log, "block 10.88.1.2 for 120 s", 20, &mut child);
+    assert!(!lab.curl(&lab.attacker, "10.88.2.2"), "not blocked");
+    let get = |path: &str| {
+        lab.router
+            .exec(&["curl", "-s", "-b", &cookie, &format!("{base}{path}")])
+            .unwrap()
+    };
+    let session: serde_json::Value = serde_json::from_str(&get("/api/session")).unwrap();
+    assert_eq!(session["unblock"], true);
+    let csrf = session["csrf"].as_str().unwrap().to_string();
+    // The blocking view lists the block (rows reach the database within a second).
+    let t = Instant::now();
+    while !get("/api/blocking").contains("\"ip\":\"10.88.1.2\"") {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "{}",
+            get("/api/blocking")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let post = |csrf: Option<&str>| {
+        let mut args = vec![
+            "curl".to_string(),
+            "-s".into(),
+            "-o".into(),
+            "/dev/null".into(),
+            "-w".into(),
+            "%{http_code}".into(),
+            "-X".into(),
+            "POST".into(),
+            "-b".into(),
+            cookie.clone(),
+            "-H".into(),
+            "content-type: application/json".into(),
+        ];
+        if let Some(c) = csrf {
+            args.push("-H".into());
+            args.push(format!("x-csrf-token: {c}"));
+        }
+        args.push("-d".into());
+        args.push(r#"{"ip":"10.88.1.2"}"#.into());
+        args.push(format!("{base}/api/unblock"));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        lab.router.exec(&args).unwrap()
+    };
+    assert_eq!(post(None).trim(), "403");
+    assert!(
+        !lab.curl(&lab.attacker, "10.88.2.2"),
+        "unblocked without CSRF"
+    );
+    assert_eq!(post(Some(&csrf)).trim(), "200");
+    let t = Instant::now();
+    while !lab.curl(&lab.attacker, "10.88.2.2") {
+        assert!(t.elapsed() < Duration::from_secs(5), "still blocked");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    wait_for(
+        &log,
+        "unblock 10.88.1.2 (unblocked by hand)",
+        10,
+        &mut child,
+    );
+    let (code, output) = stop(child);
+    assert_eq!(code, 0, "{output}");
 }
