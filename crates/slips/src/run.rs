@@ -180,16 +180,19 @@ fn dispatch(
     Ok(())
 }
 
-/// Dispatches the command line: analysis, evaluation, model and classifier tools.
-/// The signal that stopped the analysis, if one did.
+/// The last SIGINT or SIGTERM received, if any.
 static SIGNAL: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+
+/// The signal that had arrived when the analysis ended.
+static ANALYSIS_SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
 /// The exit code after an analysis a signal stopped (130 for SIGINT, 143 for SIGTERM).
 pub fn signal_exit_code() -> Option<u8> {
-    let sig = SIGNAL.get()?.load(Ordering::Relaxed);
+    let sig = ANALYSIS_SIGNAL.load(Ordering::Relaxed);
     (sig != 0).then(|| u8::try_from(128 + sig).unwrap_or(u8::MAX))
 }
 
+/// Dispatches the command line: analysis, evaluation, model and classifier tools.
 pub fn main(cli: Cli) -> Result<()> {
     match cli.command {
         None if cli.analyse.list_detectors => {
@@ -899,6 +902,11 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             Timestamp::from_secs(clock.anchor.secs())
         );
     }
+    // The exit code tells whether the analysis was interrupted; the Ctrl-C that ends
+    // serving a finished analysis (--web) is how one stops a server, not an interruption.
+    if let Some(sig) = SIGNAL.get() {
+        ANALYSIS_SIGNAL.store(sig.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
     if let Some(w) = web {
         // Interrupted: the user wants out. Otherwise serve the finished analysis.
         w.finished(interrupted || stop.load(Ordering::Relaxed), &stop);
@@ -906,11 +914,6 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
     Ok(())
 }
 
-/// The folder relative paths of the configuration file `config` resolve against: the
-/// file's own folder, or its parent when the parent holds more of the files the
-/// configuration names (Slips' own `config/slips.yaml` names `config/whitelist.conf`,
-/// relative to Slips' install root). Also what to tell the user, when there are relative
-/// paths at all.
 /// slips' cache folder: `$SLIPS_CACHE_DIR`, else `$XDG_CACHE_HOME/slips`, else
 /// `~/.cache/slips` (the XDG default), else `.slips-cache` in the system's temporary folder.
 fn cache_dir() -> PathBuf {
@@ -925,6 +928,11 @@ fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join(".slips-cache"))
 }
 
+/// The folder relative paths of the configuration file `config` resolve against: the
+/// file's own folder, or its parent when the parent holds more of the files the
+/// configuration names (Slips' own `config/slips.yaml` names `config/whitelist.conf`,
+/// relative to Slips' install root). Also what to tell the user, when there are relative
+/// paths at all.
 fn config_base_dir(config: &Path, cfg: &Config) -> (PathBuf, Option<String>) {
     let dir = match config.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
