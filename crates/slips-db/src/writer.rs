@@ -191,6 +191,10 @@ impl Sink for DbSink {
         self.send();
         Ok(())
     }
+    fn profile_retired(&mut self, p: &ProfileSummary) -> slips_output::Result<()> {
+        self.push(Msg::Profiles(vec![p.clone()]));
+        Ok(())
+    }
     fn finish(&mut self, profiles: &[ProfileSummary]) -> slips_output::Result<()> {
         self.push(Msg::Profiles(profiles.to_vec()));
         self.push(Msg::Meta("complete".into(), "true".into()));

@@ -40,7 +40,8 @@ pub struct EngineConfig {
     pub disabled_evidence: Vec<EvidenceType>,
     /// Most profile-windows kept open at once; the oldest are closed early beyond it.
     pub max_open_windows: usize,
-    /// Most profiles kept; traffic of further new IPs is counted but not profiled.
+    /// Most profiles kept at once; when full, the least recently active ones are retired
+    /// (in batches of 1/64 of the cap) to make room.
     pub max_profiles: usize,
     /// Seconds of event time a window stays open after its end, for late records.
     pub close_grace: f64,
@@ -83,6 +84,9 @@ pub enum Event {
     },
     /// A profile-window closed (only with `summaries`).
     WindowClosed(Box<WindowSummary>),
+    /// A profile retired by `max_profiles` to make room for a new IP: its windows are closed
+    /// (their events came first) and this is its summary, as the end of the run would give.
+    ProfileRetired(Box<ProfileSummary>),
 }
 
 /// Counters for progress lines and the final summary.
@@ -112,6 +116,12 @@ pub struct EngineStats {
     /// Evidence not listed one by one beyond `max_evidence_per_type` (each window's are
     /// summarised in one evidence that says how many).
     pub capped_evidence: u64,
+    /// Profiles retired by `max_profiles` (their windows closed early, their summary
+    /// emitted).
+    pub retired_profiles: u64,
+    /// IPs not profiled because the cap was full at that moment (evidence naming a new
+    /// attacker; a record's second new IP when only one slot was freed).
+    pub unprofiled_for_cap: u64,
 }
 
 const FACT_CAP: usize = 16;
@@ -174,6 +184,10 @@ pub struct Engine {
     closed_below: i64,
     profiles: Map<IpAddr, u32>,
     profile_data: Vec<Profile>,
+    /// Ids of retired profiles, for reuse.
+    free_profiles: Vec<u32>,
+    /// Every profile ever made (live and retired).
+    profiles_made: u64,
     windows: Map<(u32, i64), u32>,
     slots: Vec<Option<Window>>,
     free_slots: Vec<u32>,
@@ -238,6 +252,8 @@ impl Engine {
             closed_below: i64::MIN,
             profiles: Map::default(),
             profile_data: Vec::new(),
+            free_profiles: Vec::new(),
+            profiles_made: 0,
             windows: Map::default(),
             slots: Vec::new(),
             free_slots: Vec::new(),
@@ -270,7 +286,7 @@ impl Engine {
 
     pub fn stats(&self) -> EngineStats {
         let mut s = self.stats.clone();
-        s.profiles = self.profile_data.len() as u64;
+        s.profiles = self.profiles_made;
         s.open_windows = self.windows.len() as u64;
         s
     }
@@ -313,6 +329,7 @@ impl Engine {
             self.stats.hostless_records += 1;
             return None;
         }
+        self.make_room(src, dst);
         let mut profiled = None;
         let mut viewed = false;
         if let Some(ip) = src {
@@ -382,28 +399,33 @@ impl Engine {
     }
 
     /// Facts about every profile, sorted by IP.
+    /// The summaries of the live profiles (retired ones were emitted when retired).
     pub fn profile_summaries(&self) -> Vec<ProfileSummary> {
         let mut v: Vec<_> = self
-            .profile_data
-            .iter()
-            .map(|p| ProfileSummary {
-                ip: Some(p.ip),
-                first_seen: p.first_seen,
-                last_seen: p.last_seen,
-                flows: p.flows,
-                macs: p.macs.clone(),
-                host_names: p.host_names.clone(),
-                user_agents: p.user_agents.clone(),
-                software: p.software.clone(),
-                windows: p.windows.clone(),
-                alerted_windows: p.alerted_windows.clone(),
-                evidence_count: p.evidence,
-                max_threat_level: p.max_threat_level,
-                enrichment: None,
-            })
+            .profiles
+            .values()
+            .map(|&id| self.profile_summary(&self.profile_data[id as usize]))
             .collect();
         v.sort_unstable_by_key(|p| p.ip);
         v
+    }
+
+    fn profile_summary(&self, p: &Profile) -> ProfileSummary {
+        ProfileSummary {
+            ip: Some(p.ip),
+            first_seen: p.first_seen,
+            last_seen: p.last_seen,
+            flows: p.flows,
+            macs: p.macs.clone(),
+            host_names: p.host_names.clone(),
+            user_agents: p.user_agents.clone(),
+            software: p.software.clone(),
+            windows: p.windows.clone(),
+            alerted_windows: p.alerted_windows.clone(),
+            evidence_count: p.evidence,
+            max_threat_level: p.max_threat_level,
+            enrichment: None,
+        }
     }
 
     /// Moves event time forward and closes the windows it left behind.
@@ -441,12 +463,13 @@ impl Engine {
         if let Some(&id) = self.profiles.get(&ip) {
             return Some(id);
         }
-        if self.profile_data.len() >= self.cfg.max_profiles {
+        if self.profiles.len() >= self.cfg.max_profiles.max(1) {
+            // Room is made between records (see `make_room`), never here: this may run
+            // while a record or its evidence holds windows that retiring would close.
+            self.stats.unprofiled_for_cap += 1;
             return None;
         }
-        let id = self.profile_data.len() as u32;
-        self.profiles.insert(ip, id);
-        self.profile_data.push(Profile {
+        let fresh = Profile {
             ip,
             first_seen: ts,
             last_seen: ts,
@@ -459,8 +482,79 @@ impl Engine {
             alerted_windows: Vec::new(),
             evidence: 0,
             max_threat_level: None,
-        });
+        };
+        let id = match self.free_profiles.pop() {
+            Some(id) => {
+                self.profile_data[id as usize] = fresh;
+                id
+            }
+            None => {
+                self.profile_data.push(fresh);
+                (self.profile_data.len() - 1) as u32
+            }
+        };
+        self.profiles.insert(ip, id);
+        self.profiles_made += 1;
         Some(id)
+    }
+
+    /// Before a record that brings new IPs while the profiles are at the cap: room for them.
+    fn make_room(&mut self, src: Option<IpAddr>, dst: Option<IpAddr>) {
+        if self.profiles.len() < self.cfg.max_profiles.max(1) {
+            return;
+        }
+        let new = |ip: Option<IpAddr>, this: &Self| {
+            ip.is_some_and(|ip| this.home(&ip) && !this.profiles.contains_key(&ip))
+        };
+        let wants_dst = self.cfg.direction == AnalysisDirection::All && dst != src;
+        if new(src, self) || (wants_dst && new(dst, self)) {
+            self.retire_profiles();
+        }
+    }
+
+    /// Makes room under `max_profiles`: the least recently active 1/64 of the profiles
+    /// (at least one) are retired. Their open windows close now, as if their time had
+    /// come, and their summaries are emitted, so nothing they found is lost; a later record
+    /// of such an IP starts a new profile. Batches keep the cost per new IP constant.
+    fn retire_profiles(&mut self) {
+        let n = (self.cfg.max_profiles / 64).max(1);
+        let mut live: Vec<(Timestamp, IpAddr, u32)> = self
+            .profiles
+            .iter()
+            .map(|(&ip, &id)| (self.profile_data[id as usize].last_seen, ip, id))
+            .collect();
+        let n = n.min(live.len());
+        if n == 0 {
+            return;
+        }
+        // By last activity, then IP: the same input retires the same profiles.
+        live.select_nth_unstable(n - 1);
+        live.truncate(n);
+        live.sort_unstable();
+        let victims: HashSet<u32> = live.iter().map(|v| v.2).collect();
+        let mut slots: Vec<(u32, i64, u32)> = self
+            .windows
+            .iter()
+            .filter(|((pid, _), _)| victims.contains(pid))
+            .map(|(&(pid, number), &slot)| (pid, number, slot))
+            .collect();
+        slots.sort_unstable();
+        for (_, number, slot) in slots {
+            if let Some(open) = self.open_by_number.get_mut(&number) {
+                open.retain(|&s| s != slot);
+                if open.is_empty() {
+                    self.open_by_number.remove(&number);
+                }
+            }
+            self.close_slot(slot);
+        }
+        for (_, ip, id) in live {
+            let summary = self.profile_summary(&self.profile_data[id as usize]);
+            self.events.push(Event::ProfileRetired(Box::new(summary)));
+            self.profiles.remove(&ip);
+            self.free_profiles.push(id);
+            self.stats.retired_profiles += 1;
+        }
     }
 
     fn slot_for(&mut self, pid: u32, number: i64) -> u32 {

@@ -356,6 +356,8 @@ pub struct ProfilesSink {
     timeline: crate::Timeline,
     /// With blocking on: whether the attacker of each alerted profile-window was blocked.
     blocked: BTreeMap<(IpAddr, i64), bool>,
+    /// Alerted windows of profiles retired during the run (for Blocked.txt).
+    retired_alerted: Vec<(IpAddr, i64)>,
 }
 
 impl ProfilesSink {
@@ -364,6 +366,7 @@ impl ProfilesSink {
             files: ProfileFiles::new(out_dir),
             timeline: crate::Timeline::new(),
             blocked: BTreeMap::new(),
+            retired_alerted: Vec::new(),
         }
     }
 
@@ -409,12 +412,19 @@ impl crate::sink::Sink for ProfilesSink {
         open.iter()
             .try_for_each(|w| self.files.write_window(w).map(|_| ()))
     }
+    fn profile_retired(&mut self, p: &ProfileSummary) -> Result<()> {
+        self.retired_alerted
+            .extend(blocked_entries(std::iter::once(p)));
+        self.files.write_profile(p).map(|_| ())
+    }
     fn finish(&mut self, profiles: &[ProfileSummary]) -> Result<()> {
         for p in profiles {
             self.files.write_profile(p)?;
         }
-        self.files
-            .write_blocked(blocked_entries(profiles), &self.blocked)?;
+        let mut entries = std::mem::take(&mut self.retired_alerted);
+        entries.extend(blocked_entries(profiles));
+        entries.sort_unstable();
+        self.files.write_blocked(entries, &self.blocked)?;
         self.timeline.write_all(&self.files.out_dir)?;
         Ok(())
     }

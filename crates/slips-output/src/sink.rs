@@ -70,7 +70,13 @@ pub trait Sink {
         Ok(())
     }
 
-    /// The end of the run, with every profile (enriched), sorted by IP.
+    /// A profile retired during the run by the profile cap (enriched), as `finish` would
+    /// have given it: its windows are closed and it is not in `finish`'s list.
+    fn profile_retired(&mut self, _profile: &ProfileSummary) -> Result<()> {
+        Ok(())
+    }
+
+    /// The end of the run, with every live profile (enriched), sorted by IP.
     fn finish(&mut self, _profiles: &[ProfileSummary]) -> Result<()> {
         Ok(())
     }
@@ -125,6 +131,12 @@ impl Sinks {
 
     pub fn flush(&mut self) -> Result<()> {
         self.sinks.iter_mut().try_for_each(|s| s.flush())
+    }
+
+    pub fn profile_retired(&mut self, profile: &ProfileSummary) -> Result<()> {
+        self.sinks
+            .iter_mut()
+            .try_for_each(|s| s.profile_retired(profile))
     }
 
     pub fn finish(&mut self, profiles: &[ProfileSummary]) -> Result<()> {

@@ -213,6 +213,12 @@ impl Sink for RedisSink {
         self.send(Channel::NewBlocking, Some(b.ip), b);
         Ok(())
     }
+    fn profile_retired(&mut self, p: &ProfileSummary) -> slips_output::Result<()> {
+        if let (Some(tx), Some(ip), Ok(json)) = (self.tx.clone(), p.ip, serde_json::to_string(p)) {
+            self.push(&tx, Msg::Profiles(vec![(ip, json)]));
+        }
+        Ok(())
+    }
     fn finish(&mut self, profiles: &[ProfileSummary]) -> slips_output::Result<()> {
         let rows: Vec<(IpAddr, String)> = profiles
             .iter()

@@ -175,6 +175,10 @@ fn dispatch(
                 }
             }
             Event::WindowClosed(w) => sinks.window_closed(&w)?,
+            Event::ProfileRetired(mut p) => {
+                enricher.profiles(std::slice::from_mut(&mut *p));
+                sinks.profile_retired(&p)?;
+            }
         }
     }
     Ok(())
@@ -840,6 +844,19 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
             "{} evidence summarised instead of listed (slips.max_evidence_per_type {} per type, \
              profile and window)",
             s.capped_evidence, cfg.engine.max_evidence_per_type
+        ));
+    }
+    if s.retired_profiles > 0 {
+        capped.push(format!(
+            "{} profiles retired to make room for new IPs, the least recently active first \
+             (slips.max_profiles {}; each written out when retired)",
+            s.retired_profiles, cfg.engine.max_profiles
+        ));
+    }
+    if s.unprofiled_for_cap > 0 {
+        capped.push(format!(
+            "{} IPs not profiled because the profiles were at the cap at that moment",
+            s.unprofiled_for_cap
         ));
     }
     if s.evicted_windows > 0 {

@@ -539,3 +539,60 @@ fn feeds_are_cached_in_the_cache_folder_not_the_working_folder() {
         "{cached:?}"
     );
 }
+
+/// A full profile table retires the least recently active profiles instead of blinding the
+/// analysis to new IPs: every source is profiled, written out and counted.
+#[test]
+fn the_profile_cap_retires_profiles_and_every_ip_is_still_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..200u32 {
+        text += &format!(
+            "{{\"ts\":{},\"uid\":\"C{i}\",\"id.orig_h\":\"10.0.2.{}\",\"id.orig_p\":40000,\"id.resp_h\":\"10.0.1.1\",\"id.resp_p\":23,\"proto\":\"tcp\",\"conn_state\":\"S0\",\"duration\":0.1}}\n",
+            1_600_000_000 + i,
+            i
+        );
+    }
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("conn.log"), text).unwrap();
+    let cfg = dir.path().join("slips.yaml");
+    std::fs::write(&cfg, "slips:\n  max_profiles: 50\n").unwrap();
+    let out = dir.path().join("out");
+    let o = slips()
+        .args([
+            "-f",
+            logs.to_str().unwrap(),
+            "-c",
+            cfg.to_str().unwrap(),
+            "-l",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains("Total analyzed IPs: 200."), "{stdout}");
+    assert!(
+        stderr.contains("profiles retired to make room for new IPs"),
+        "{stderr}"
+    );
+    let profiles = std::fs::read_dir(out.join("profiles")).unwrap().count();
+    assert_eq!(profiles, 200);
+    let snap = evidence_snapshot(&out);
+    let sources: std::collections::BTreeSet<&str> =
+        snap.lines().filter_map(|l| l.split(" | ").nth(1)).collect();
+    assert_eq!(sources.len(), 200, "{snap}");
+    let q = slips()
+        .args(["query", out.to_str().unwrap(), "profiles", "--json"])
+        .output()
+        .unwrap();
+    let rows = String::from_utf8_lossy(&q.stdout);
+    assert_eq!(
+        rows.lines().filter(|l| l.contains("\"ip\"")).count(),
+        200,
+        "{rows}"
+    );
+}

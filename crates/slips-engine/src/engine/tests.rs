@@ -98,6 +98,7 @@ fn descriptions(events: &[Event]) -> Vec<String> {
                 evidence.len()
             ),
             Event::WindowClosed(s) => format!("W {} {} {}", s.profile, s.window.number, s.flows),
+            Event::ProfileRetired(p) => format!("R {:?}", p.ip),
         })
         .collect()
 }
@@ -678,5 +679,44 @@ fn evidence_beyond_the_cap_per_type_is_summarised_with_its_count() {
     assert_eq!(
         (s.capped_evidence, s.duplicate_evidence, s.evidence),
         (7, 1, 4)
+    );
+}
+
+#[test]
+fn a_full_profile_table_retires_the_least_recently_active() {
+    let mut e = engine(EngineConfig {
+        max_profiles: 2,
+        threshold: 1000.0,
+        ..Default::default()
+    });
+    e.process(&conn(1.0, "A1", "10.0.0.1", "1.1.1.1", 80));
+    e.process(&conn(2.0, "B1", "10.0.0.2", "1.1.1.1", 80));
+    e.process(&conn(3.0, "A2", "10.0.0.1", "1.1.1.1", 80));
+    let _ = e.drain_events().count();
+    // A new IP: 10.0.0.2, quiet the longest, makes room; its window closes first.
+    e.process(&conn(4.0, "C1", "10.0.0.3", "1.1.1.1", 80));
+    let events: Vec<Event> = e.drain_events().collect();
+    let d = descriptions(&events);
+    let retired: Vec<IpAddr> = events
+        .iter()
+        .filter_map(|ev| match ev {
+            Event::ProfileRetired(p) => p.ip,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retired, vec![ip("10.0.0.2")]);
+    assert_eq!(d[0], "E 10.0.0.2 1 window 1 had 1 conns");
+    assert!(d.contains(&"E 10.0.0.3 1 conn C1".to_string()), "{d:?}");
+    let live: Vec<IpAddr> = e.profile_summaries().iter().filter_map(|p| p.ip).collect();
+    assert_eq!(live, vec![ip("10.0.0.1"), ip("10.0.0.3")]);
+    // The retired IP comes back: a new profile, and the next quietest makes room.
+    e.process(&conn(5.0, "B2", "10.0.0.2", "1.1.1.1", 80));
+    let live: Vec<IpAddr> = e.profile_summaries().iter().filter_map(|p| p.ip).collect();
+    assert_eq!(live, vec![ip("10.0.0.2"), ip("10.0.0.3")]);
+    e.finish();
+    let s = e.stats();
+    assert_eq!(
+        (s.profiles, s.retired_profiles, s.unprofiled_records),
+        (4, 2, 0)
     );
 }
