@@ -105,6 +105,9 @@ CREATE TABLE blocking (
     dry_run INTEGER NOT NULL,
     error TEXT
 );
+-- Covers the per-profile sums of the windows (the interfaces' profile lists while a run
+-- goes on) without reading each window's data.
+CREATE INDEX windows_by_profile ON windows (profile, flows, evidence, alerted, start, end);
 CREATE INDEX evidence_by_window ON evidence (profile, window);
 CREATE INDEX evidence_by_type ON evidence (type);
 CREATE INDEX alerts_by_profile ON alerts (profile, window);
