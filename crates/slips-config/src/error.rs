@@ -193,6 +193,9 @@ pub enum WarningKind {
     SlipsThresholdUnit { value: String },
     /// A key slips accepts but does not implement: its value changes nothing.
     NotImplemented { detail: String },
+    /// Slips' keys that slips accepts and ignores (its own features need none of them:
+    /// updates, profilers, P2P, Docker, ...), all named in one warning.
+    Ignored { keys: Vec<String> },
 }
 
 impl Warning {
@@ -213,7 +216,8 @@ impl Warning {
             WarningKind::RenamedSection { replacement } => Some(replacement),
             WarningKind::Empty
             | WarningKind::SlipsThresholdUnit { .. }
-            | WarningKind::NotImplemented { .. } => None,
+            | WarningKind::NotImplemented { .. }
+            | WarningKind::Ignored { .. } => None,
         }
     }
 }
@@ -248,6 +252,12 @@ impl fmt::Display for Warning {
             WarningKind::NotImplemented { detail } => {
                 write!(f, "{}{at} is not implemented in slips: {detail}", self.key)
             }
+            WarningKind::Ignored { keys } => write!(
+                f,
+                "{} key(s) of Slips that slips does not implement are ignored: {}",
+                keys.len(),
+                keys.join(", ")
+            ),
             WarningKind::SlipsThresholdUnit { value } => write!(
                 f,
                 "{}{at} is {value}: Slips 1.x read it per minute of time window; slips reads it \

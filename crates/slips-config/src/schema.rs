@@ -26,6 +26,9 @@ type Apply = fn(&mut Config, &Field<'_>) -> Result<(), ConfigError>;
 struct KeyDef {
     name: &'static str,
     apply: Apply,
+    /// False for Slips' keys that slips accepts but does not implement: one warning at
+    /// start names every such key a file sets.
+    implemented: bool,
 }
 
 /// A known section.
@@ -35,12 +38,20 @@ struct SectionDef {
 }
 
 const fn k(name: &'static str, apply: Apply) -> KeyDef {
-    KeyDef { name, apply }
+    KeyDef {
+        name,
+        apply,
+        implemented: true,
+    }
 }
 
-/// Accepted, not stored.
-fn ignore(_: &mut Config, _: &Field<'_>) -> Result<(), ConfigError> {
-    Ok(())
+/// A key of Slips that slips accepts and does not implement (its value changes nothing).
+const fn ignored(name: &'static str) -> KeyDef {
+    KeyDef {
+        name,
+        apply: |_, _| Ok(()),
+        implemented: false,
+    }
 }
 
 fn set<T>(slot: &mut T, value: Result<T, ConfigError>) -> Result<(), ConfigError> {
@@ -51,9 +62,9 @@ fn set<T>(slot: &mut T, value: Result<T, ConfigError>) -> Result<(), ConfigError
 const SECONDS: &str = "seconds";
 
 static UPDATE: &[KeyDef] = &[
-    k("auto_update_slips", ignore),
-    k("channel_to_update_slips_from", ignore),
-    k("testing_branch_to_update_slips_from", ignore),
+    ignored("auto_update_slips"),
+    ignored("channel_to_update_slips_from"),
+    ignored("testing_branch_to_update_slips_from"),
 ];
 
 static OUTPUT: &[KeyDef] = &[
@@ -151,7 +162,7 @@ static PARAMETERS: &[KeyDef] = &[
     }),
 ];
 
-static DEBUG: &[KeyDef] = &[k("generate_performance_plots", ignore)];
+static DEBUG: &[KeyDef] = &[ignored("generate_performance_plots")];
 
 static DETECTION: &[KeyDef] = &[
     k("evidence_detection_threshold", |c, f| {
@@ -188,7 +199,7 @@ static MODULES: &[KeyDef] = &[
     }),
 ];
 
-static FLOW_ML_DETECTION: &[KeyDef] = &[k("mode", ignore)];
+static FLOW_ML_DETECTION: &[KeyDef] = &[ignored("mode")];
 
 static BRUTE_FORCE_DETECTOR: &[KeyDef] = &[k("ssh_attempt_threshold", |c, f| {
     set(
@@ -198,27 +209,27 @@ static BRUTE_FORCE_DETECTOR: &[KeyDef] = &[k("ssh_attempt_threshold", |c, f| {
 })];
 
 static ANOMALY_DETECTION_HTTPS: &[KeyDef] = &[
-    k("training_hours", ignore),
-    k("training_fit_method", ignore),
-    k("training_alpha", ignore),
-    k("hourly_zscore_threshold", ignore),
-    k("flow_zscore_threshold", ignore),
-    k("adaptation_score_threshold", ignore),
-    k("baseline_alpha", ignore),
-    k("drift_alpha", ignore),
-    k("suspicious_alpha", ignore),
-    k("min_baseline_points", ignore),
-    k("max_small_flow_anomalies", ignore),
-    k("use_adwin_drift", ignore),
-    k("adwin_delta", ignore),
-    k("adwin_clock", ignore),
-    k("adwin_grace_period", ignore),
-    k("adwin_min_window_length", ignore),
-    k("empirical_threshold_quantile", ignore),
-    k("ja3_min_variants_per_server", ignore),
-    k("log_verbosity", ignore),
-    k("log_emojis", ignore),
-    k("log_colors", ignore),
+    ignored("training_hours"),
+    ignored("training_fit_method"),
+    ignored("training_alpha"),
+    ignored("hourly_zscore_threshold"),
+    ignored("flow_zscore_threshold"),
+    ignored("adaptation_score_threshold"),
+    ignored("baseline_alpha"),
+    ignored("drift_alpha"),
+    ignored("suspicious_alpha"),
+    ignored("min_baseline_points"),
+    ignored("max_small_flow_anomalies"),
+    ignored("use_adwin_drift"),
+    ignored("adwin_delta"),
+    ignored("adwin_clock"),
+    ignored("adwin_grace_period"),
+    ignored("adwin_min_window_length"),
+    ignored("empirical_threshold_quantile"),
+    ignored("ja3_min_variants_per_server"),
+    ignored("log_verbosity"),
+    ignored("log_emojis"),
+    ignored("log_colors"),
 ];
 
 static VIRUSTOTAL: &[KeyDef] = &[
@@ -321,7 +332,7 @@ static WHITELISTS: &[KeyDef] = &[
     k("local_whitelist_path", |c, f| {
         set(&mut c.whitelists.local_whitelist_path, f.path())
     }),
-    k("tranco_top_benign_limit", ignore),
+    ignored("tranco_top_benign_limit"),
 ];
 
 static FLOW_ALERTS: &[KeyDef] = &[
@@ -394,8 +405,8 @@ static EXPORTING_ALERTS: &[KeyDef] = &[
     k("direct_export", |c, f| {
         set(&mut c.exporting_alerts.direct_export, f.bool())
     }),
-    k("direct_export_workers", ignore),
-    k("direct_export_max_workers", ignore),
+    ignored("direct_export_workers"),
+    ignored("direct_export_max_workers"),
     k("direct_export_retry_max", |c, f| {
         set(
             &mut c.exporting_alerts.direct_export_retry_max,
@@ -517,18 +528,18 @@ static DISABLED_ALERTS: &[KeyDef] = &[k("disabled_detections", |c, f| {
     )
 })];
 
-static DOCKER: &[KeyDef] = &[k("UID", ignore), k("GID", ignore)];
+static DOCKER: &[KeyDef] = &[ignored("UID"), ignored("GID")];
 
 static PROFILING: &[KeyDef] = &[
-    k("cpu_profiler_enable", ignore),
-    k("cpu_profiler_mode", ignore),
-    k("cpu_profiler_multiprocess", ignore),
-    k("cpu_profiler_dev_mode_entries", ignore),
-    k("cpu_profiler_output_limit", ignore),
-    k("cpu_profiler_sampling_interval", ignore),
-    k("memory_profiler_enable", ignore),
-    k("memory_profiler_mode", ignore),
-    k("memory_profiler_multiprocess", ignore),
+    ignored("cpu_profiler_enable"),
+    ignored("cpu_profiler_mode"),
+    ignored("cpu_profiler_multiprocess"),
+    ignored("cpu_profiler_dev_mode_entries"),
+    ignored("cpu_profiler_output_limit"),
+    ignored("cpu_profiler_sampling_interval"),
+    ignored("memory_profiler_enable"),
+    ignored("memory_profiler_mode"),
+    ignored("memory_profiler_multiprocess"),
 ];
 
 static WEB_INTERFACE: &[KeyDef] = &[
@@ -539,13 +550,13 @@ static WEB_INTERFACE: &[KeyDef] = &[
 ];
 
 static GLOBAL_P2P: &[KeyDef] = &[
-    k("use_global_p2p", ignore),
-    k("iris_conf", ignore),
-    k("bootstrapping_node", ignore),
-    k("bootstrapping_modules", ignore),
+    ignored("use_global_p2p"),
+    ignored("iris_conf"),
+    ignored("bootstrapping_node"),
+    ignored("bootstrapping_modules"),
 ];
 
-static LOCAL_P2P: &[KeyDef] = &[k("create_p2p_logfile", ignore), k("use_p2p", ignore)];
+static LOCAL_P2P: &[KeyDef] = &[ignored("create_p2p_logfile"), ignored("use_p2p")];
 
 static ENGINE: &[KeyDef] = &[
     k("max_open_windows", |c, f| {
@@ -1242,6 +1253,14 @@ fn apply_section(
                     node: value,
                 };
                 (kd.apply)(cfg, &field)?;
+                let own_warning = NOT_IMPLEMENTED.iter().any(|(k, _)| *k == field.key);
+                if !kd.implemented && !own_warning {
+                    warnings.push(Warning {
+                        key: field.key.clone(),
+                        line: line_of(key),
+                        kind: WarningKind::Ignored { keys: Vec::new() },
+                    });
+                }
                 if let Some((_, why)) = NOT_IMPLEMENTED.iter().find(|(k, _)| *k == field.key) {
                     warnings.push(Warning {
                         key: field.key.clone(),
@@ -1363,6 +1382,20 @@ pub(crate) fn load_str(text: &str) -> Result<(Config, Vec<Warning>), ConfigError
     not_implemented_values(&cfg, &mut warnings);
     // In file order (the old-name pass ran first).
     warnings.sort_by_key(|w| w.line);
+    // Keys accepted and not implemented: one warning naming them all (Slips' own file sets
+    // dozens).
+    let (ignored, mut warnings): (Vec<Warning>, Vec<Warning>) = warnings
+        .into_iter()
+        .partition(|w| matches!(w.kind, WarningKind::Ignored { .. }));
+    if !ignored.is_empty() {
+        warnings.push(Warning {
+            key: String::new(),
+            line: None,
+            kind: WarningKind::Ignored {
+                keys: ignored.into_iter().map(|w| w.key).collect(),
+            },
+        });
+    }
     Ok((cfg, warnings))
 }
 
@@ -1504,8 +1537,26 @@ mod tests {
             "unknown keys in Slips' own file: {warnings:?}"
         );
         // Slips' per-minute threshold is read as a window score, and said so; the TAXII
-        // worker counts are named as not implemented.
-        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        // worker counts are named as not implemented; every other key slips ignores is
+        // named in one warning.
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        let ignored = warnings
+            .iter()
+            .find(|w| matches!(w.kind, WarningKind::Ignored { .. }))
+            .unwrap()
+            .to_string();
+        for key in [
+            "update.auto_update_slips",
+            "Profiling.cpu_profiler_enable",
+            "local_p2p.use_p2p",
+        ] {
+            assert!(ignored.contains(key), "{ignored}");
+        }
+        assert!(!ignored.contains("direct_export_workers"), "{ignored}");
+        assert!(
+            ignored.starts_with("41 key(s) of Slips that slips does not implement"),
+            "{ignored}"
+        );
         let threshold: Vec<&Warning> = warnings
             .iter()
             .filter(|w| matches!(w.kind, WarningKind::SlipsThresholdUnit { ref value } if value == "0.25"))
@@ -1549,7 +1600,7 @@ mod tests {
             Ok(r) => r,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(w.len(), 3);
+        assert_eq!(w.len(), 4);
         assert_eq!(from_file, cfg);
     }
 
