@@ -60,9 +60,12 @@ pub struct Config {
 /// its exports that Slips hard-codes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Export {
-    /// `syslog`: `udp://host:port`, `tcp://host:port` or a file path (relative: in the
-    /// output folder); empty (default): off.
+    /// `syslog`: `udp://host:port`, `tcp://host:port`, `tls://host:port` (RFC 5425) or a
+    /// file path (relative: in the output folder); empty (default): off.
     pub syslog: String,
+    /// `syslog_ca_file`: the CA certificate (PEM) a `tls://` receiver's certificate is
+    /// checked against; empty (default): the public roots.
+    pub syslog_ca_file: PathBuf,
     /// `syslog_format`: what each syslog message carries: `rfc5424` (text with structured
     /// data, default), `cef` or `ecs`.
     pub syslog_format: String,
@@ -122,6 +125,7 @@ impl Default for Export {
             stix_evidence: false,
             taxii_password_file: PathBuf::new(),
             taxii_ca_file: PathBuf::new(),
+            syslog_ca_file: PathBuf::new(),
             queue: 10_000,
             retries: 5,
             retry_backoff: 0.5,

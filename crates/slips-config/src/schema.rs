@@ -488,6 +488,9 @@ static EXPORT: &[KeyDef] = &[
     k("taxii_ca_file", |c, f| {
         set(&mut c.export.taxii_ca_file, f.path())
     }),
+    k("syslog_ca_file", |c, f| {
+        set(&mut c.export.syslog_ca_file, f.path())
+    }),
     k("queue", |c, f| {
         set(&mut c.export.queue, f.int(1, Some(10_000_000)))
     }),

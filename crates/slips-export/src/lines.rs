@@ -9,6 +9,7 @@ use slips_output::{Now, Sink};
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What each line carries.
@@ -37,11 +38,15 @@ impl Payload {
 pub enum Transport {
     Udp(String),
     Tcp(String),
+    /// RFC 5425: octet-counted frames over TLS (the server's certificate checked against
+    /// `export.syslog_ca_file`, or the public roots).
+    Tls(String),
     File(PathBuf),
 }
 
 impl Transport {
-    /// `udp://host:port`, `tcp://host:port`, or a path (relative: inside `out`).
+    /// `udp://host:port`, `tcp://host:port`, `tls://host:port`, or a path (relative: inside
+    /// `out`).
     pub fn parse(s: &str, out: &Path) -> Result<Transport, Error> {
         let s = s.trim();
         let addr = |rest: &str| -> Result<String, Error> {
@@ -62,15 +67,13 @@ impl Transport {
         if let Some(r) = s.strip_prefix("tcp://") {
             return Ok(Transport::Tcp(addr(r)?));
         }
-        if s.starts_with("tls://") {
-            return Err(Error::Config(format!(
-                "export.syslog: {s:?}: syslog over TLS is not available in slips; use tcp:// \
-                 to a local relay (rsyslog, syslog-ng) that forwards over TLS"
-            )));
+        if let Some(r) = s.strip_prefix("tls://") {
+            return Ok(Transport::Tls(addr(r)?));
         }
         if s.contains("://") {
             return Err(Error::Config(format!(
-                "export.syslog: {s:?}: expected udp://host:port, tcp://host:port or a file path"
+                "export.syslog: {s:?}: expected udp://host:port, tcp://host:port, \
+                 tls://host:port or a file path"
             )));
         }
         let p = Path::new(s.strip_prefix("file://").unwrap_or(s));
@@ -93,7 +96,71 @@ struct LinesBackend {
     transport: Transport,
     udp: Option<(UdpSocket, SocketAddr)>,
     tcp: Option<TcpStream>,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+    tls: Option<Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>>,
     file: Option<std::fs::File>,
+}
+
+/// The TLS client of `tls://`: the server's certificate checked against `ca` (PEM) when
+/// given, else against the public roots.
+fn tls_config(ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, Error> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match ca {
+        Some(ca) => {
+            let bad =
+                |e: String| Error::Config(format!("export.syslog_ca_file {}: {e}", ca.display()));
+            let certs = rustls_pki_types::CertificateDer::pem_file_iter(ca)
+                .map_err(|e| bad(e.to_string()))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(bad("no PEM certificate".into()));
+            }
+            for c in certs {
+                roots.add(c).map_err(|e| bad(e.to_string()))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("export.syslog: TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// A TLS connection to `addr` (its host name or address is the name checked).
+fn tls_connect(
+    addr: &str,
+    config: &Arc<rustls::ClientConfig>,
+) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, Failure> {
+    let host = addr
+        .rsplit_once(':')
+        .map_or(addr, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let name = rustls_pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| Failure::Permanent(format!("tls {addr}: {e}")))?;
+    let to = resolve(addr)?;
+    let s = TcpStream::connect_timeout(&to, Duration::from_secs(5))
+        .map_err(|e| Failure::retry(format!("tls {addr}: {e}")))?;
+    let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = s.set_nodelay(true);
+    let conn = rustls::ClientConnection::new(Arc::clone(config), name)
+        .map_err(|e| Failure::Permanent(format!("tls {addr}: {e}")))?;
+    let mut stream = rustls::StreamOwned::new(conn, s);
+    // The handshake now, so that a certificate the server cannot prove fails here.
+    while stream.conn.is_handshaking() {
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .map_err(|e| Failure::retry(format!("tls {addr}: {e}")))?;
+    }
+    Ok(stream)
 }
 
 impl LinesBackend {
@@ -174,6 +241,24 @@ impl Backend for LinesBackend {
                     return Err(Failure::retry(format!("tcp {addr}: {e}")));
                 }
             }
+            Transport::Tls(addr) => {
+                if self.tls.is_none() {
+                    let config = self
+                        .tls_config
+                        .as_ref()
+                        .ok_or_else(|| Failure::Permanent("no TLS configuration".into()))?;
+                    self.tls = Some(Box::new(tls_connect(addr, config)?));
+                }
+                let framed = format!("{} {line}", line.len());
+                let r = match self.tls.as_mut() {
+                    Some(s) => s.write_all(framed.as_bytes()).and_then(|()| s.flush()),
+                    None => return Err(Failure::retry("no connection")),
+                };
+                if let Err(e) = r {
+                    self.tls = None;
+                    return Err(Failure::retry(format!("tls {addr}: {e}")));
+                }
+            }
             Transport::File(path) => {
                 if self.file.is_none() {
                     let f = slips_fs::append(path)
@@ -202,6 +287,8 @@ pub struct LinesOptions {
     pub payload: Payload,
     pub facility: u8,
     pub transport: Transport,
+    /// The CA that signed a `tls://` receiver's certificate (PEM); public roots without.
+    pub tls_ca: Option<PathBuf>,
     /// Every evidence too, not only alerts.
     pub evidence: bool,
     pub meta: Meta,
@@ -221,6 +308,11 @@ impl LinesSink {
             slips_fs::append(p)
                 .map_err(|e| Error::Config(format!("{name}: {}: {e}", p.display())))?;
         }
+        // A CA file that cannot be read is a configuration error, found at start.
+        let tls_config = match &o.transport {
+            Transport::Tls(_) => Some(tls_config(o.tls_ca.as_deref())?),
+            _ => None,
+        };
         let backend = LinesBackend {
             syslog: o.syslog,
             payload: o.payload,
@@ -229,6 +321,8 @@ impl LinesSink {
             transport: o.transport,
             udp: None,
             tcp: None,
+            tls_config,
+            tls: None,
             file: None,
         };
         Ok(LinesSink {
@@ -285,6 +379,7 @@ mod tests {
             payload,
             facility: 16,
             transport,
+            tls_ca: None,
             evidence: true,
             meta: Meta {
                 sensor: "sensor1".into(),
@@ -325,10 +420,11 @@ mod tests {
             Transport::File("/o/syslog.log".into())
         );
         assert!(Transport::parse("udp://host", out).is_err());
-        let e = Transport::parse("tls://h:6514", out)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("not available"), "{e}");
+        assert_eq!(
+            Transport::parse("tls://logs.example:6514", out).unwrap(),
+            Transport::Tls("logs.example:6514".into())
+        );
+        assert!(Transport::parse("tls://logs.example", out).is_err());
     }
 
     #[test]
@@ -444,6 +540,94 @@ mod tests {
         assert!(frames.last().unwrap().contains("|ALERT|alert|10|"));
         let r = s.stats().report();
         assert_eq!(r.sent + r.failed, 3, "{r:?}");
+    }
+
+    /// A TLS syslog receiver (Python's ssl module with a certificate our CA signed): prints
+    /// its port, then each octet-counted frame of the first connection as a JSON string.
+    const TLS_RECEIVER: &str = r#"
+import json, socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen()
+print(l.getsockname()[1], flush=True)
+l.settimeout(10)
+for attempt in range(2):
+    try:
+        c, _ = l.accept()
+        s = ctx.wrap_socket(c, server_side=True)
+    except (ssl.SSLError, OSError) as e:
+        print(json.dumps("refused: " + str(e)), flush=True)
+        continue
+    f = s.makefile("rb")
+    while True:
+        n = b""
+        while not n.endswith(b" "):
+            b = f.read(1)
+            if not b:
+                break
+            n += b
+        if not n.endswith(b" "):
+            break
+        print(json.dumps(f.read(int(n)).decode()), flush=True)
+    break
+"#;
+
+    #[test]
+    fn syslog_over_tls_reaches_a_receiver_that_proves_its_certificate() {
+        use std::io::BufRead as _;
+        let dir = tempfile::tempdir().unwrap();
+        if !crate::testcerts::make_certs(dir.path()) {
+            eprintln!("skipping: openssl is not installed");
+            return;
+        }
+        let receiver = |ca: Option<PathBuf>| {
+            let mut child = std::process::Command::new("python3")
+                .args(["-c", TLS_RECEIVER])
+                .arg(dir.path().join("srv.pem"))
+                .arg(dir.path().join("srv.key"))
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+            let mut port = String::new();
+            out.read_line(&mut port).unwrap();
+            let mut o = opts(
+                Transport::Tls(format!("127.0.0.1:{}", port.trim())),
+                Payload::Text,
+                true,
+            );
+            o.tls_ca = ca;
+            let mut s = LinesSink::start("syslog", o, fast()).unwrap();
+            feed(&mut s);
+            let report = s.stats().report();
+            drop(s);
+            let _ = child.wait();
+            let got: Vec<String> = out
+                .lines()
+                .map_while(Result::ok)
+                .map(|l| serde_json::from_str::<String>(&l).unwrap())
+                .collect();
+            (got, report)
+        };
+        // Our CA: every message arrives, RFC 5424 inside TLS.
+        let (frames, r) = receiver(Some(dir.path().join("ca.pem")));
+        assert_eq!(frames.len(), 3, "{frames:?}");
+        assert!(frames.iter().all(|f| f.starts_with("<13")), "{frames:?}");
+        assert_eq!((r.sent, r.failed), (3, 0), "{r:?}");
+        // The public roots do not know our CA: nothing is sent in clear, every send fails.
+        let (frames, r) = receiver(None);
+        assert!(
+            frames.iter().all(|f| f.starts_with("refused")),
+            "{frames:?}"
+        );
+        assert_eq!((r.sent, r.failed), (0, 3), "{r:?}");
+        // A CA file that is not one is refused at start.
+        let bad = dir.path().join("bad.pem");
+        std::fs::write(&bad, "not a certificate").unwrap();
+        let mut o = opts(Transport::Tls("127.0.0.1:1".into()), Payload::Text, true);
+        o.tls_ca = Some(bad);
+        let e = LinesSink::start("syslog", o, fast()).err().unwrap();
+        assert!(e.to_string().contains("syslog_ca_file"), "{e}");
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub fn start(
                 payload,
                 facility: x.syslog_facility,
                 transport,
+                tls_ca: Some(x.syslog_ca_file.as_path())
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| resolve(base, p)),
                 evidence: x.evidence,
                 meta: meta.clone(),
             },
