@@ -586,6 +586,13 @@ pub struct Engine {
     /// `max_evidence_per_type`: most evidence of one type listed per profile and window;
     /// the rest are summarised in one evidence with their count (default 100).
     pub max_evidence_per_type: usize,
+    /// `max_tuples_per_window`: most tuples (peers and ports, for the window files) per
+    /// direction, profile and window; beyond, those with the fewest flows are dropped and
+    /// counted (default 10,000).
+    pub max_tuples_per_window: usize,
+    /// `max_tuples`: most tuples in all open windows together; past it a window holding
+    /// more than its share sheds first (default 1,000,000).
+    pub max_tuples: usize,
     /// `close_grace`: seconds of traffic time a window stays open after its end, so that
     /// late (out-of-order) flows still land in it. `None` (the key absent) means one window
     /// width, like Slips, which closes a window once its profile saw no flow for one width.
@@ -781,6 +788,8 @@ impl Default for Engine {
             max_open_windows: 500_000,
             max_profiles: 1_000_000,
             max_evidence_per_type: 100,
+            max_tuples_per_window: 10_000,
+            max_tuples: 1_000_000,
             close_grace: None,
         }
     }
@@ -1016,6 +1025,11 @@ impl Config {
                 "slips.max_evidence_per_type",
                 e.max_evidence_per_type.to_string(),
             ),
+            (
+                "slips.max_tuples_per_window",
+                e.max_tuples_per_window.to_string(),
+            ),
+            ("slips.max_tuples", e.max_tuples.to_string()),
             (
                 "slips.close_grace",
                 match e.close_grace {

@@ -571,6 +571,12 @@ static ENGINE: &[KeyDef] = &[
     k("max_evidence_per_type", |c, f| {
         set(&mut c.engine.max_evidence_per_type, f.int(1, None))
     }),
+    k("max_tuples_per_window", |c, f| {
+        set(&mut c.engine.max_tuples_per_window, f.int(16, None))
+    }),
+    k("max_tuples", |c, f| {
+        set(&mut c.engine.max_tuples, f.int(1_000, None))
+    }),
     k("close_grace", |c, f| {
         set(&mut c.engine.close_grace, f.non_negative(SECONDS).map(Some))
     }),

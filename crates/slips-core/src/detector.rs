@@ -341,9 +341,19 @@ impl EvidenceDraft {
 #[derive(Debug, Default)]
 pub struct Emitter {
     drafts: Vec<EvidenceDraft>,
+    shed: u64,
 }
 
 impl Emitter {
+    /// Says that `n` entries of detector state were dropped at a cap (counted by the engine
+    /// and reported at the end, so that a flood never blinds a detector in silence).
+    pub fn shed(&mut self, n: u64) {
+        self.shed += n;
+    }
+    /// Entries reported by [`Emitter::shed`] since the last call.
+    pub fn take_shed(&mut self) -> u64 {
+        std::mem::take(&mut self.shed)
+    }
     pub fn emit(&mut self, d: EvidenceDraft) {
         self.drafts.push(d);
     }

@@ -5,6 +5,7 @@
 //! alerts and the detector API. Nothing in this crate does I/O or reads a clock, so every
 //! type can be used from parsers, the engine, detectors and sinks alike.
 
+pub mod bounded;
 pub mod detector;
 pub mod evidence;
 pub mod flow;

@@ -15,7 +15,8 @@
 //! Confidence grows with the targets: 0.3 at 10, 1 at 30 ([`ramp`]).
 
 use crate::util::{fmt_confidence, push_capped, ramp, report_step};
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
+use slips_core::bounded::{shed, Distinct};
 use slips_core::evidence::MAX_UIDS_PER_EVIDENCE;
 use slips_core::net::is_special;
 use slips_core::ports::service_name;
@@ -29,8 +30,10 @@ use std::net::IpAddr;
 pub const MIN_TARGETS: usize = 10;
 /// Targets at which a scan is certain.
 pub const FULL_TARGETS: usize = 30;
-/// Most targets remembered per key: enough for every report step, bounded memory.
-const MAX_TRACKED: usize = 1 << 17;
+/// Most keys ((protocol, port) or (protocol, destination)) per profile and window: beyond,
+/// the keys with the fewest targets are shed (counted), so a flood of distinct
+/// destinations costs bounded memory while a real scan, which gains targets fast, stays.
+pub const MAX_KEYS: usize = 8192;
 
 /// Confidence of a scan of `n` distinct targets.
 pub fn scan_confidence(n: usize) -> f64 {
@@ -54,8 +57,94 @@ fn scan_flow<'a>(ctx: &DetectorCtx, r: &'a Record) -> Option<(&'a Conn, IpAddr, 
     Some((c, daddr, pkts))
 }
 
-pub struct Targets<T> {
-    seen: HashSet<T>,
+/// The distinct targets of one key: destination IPs counted exactly up to
+/// [`slips_core::bounded::EXACT_DISTINCT`] and estimated beyond, ports always exactly.
+pub trait TargetSet: Default {
+    type Item;
+    fn insert(&mut self, x: Self::Item);
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl TargetSet for Distinct {
+    type Item = IpAddr;
+    fn insert(&mut self, x: IpAddr) {
+        Distinct::insert(self, &x);
+    }
+    fn len(&self) -> usize {
+        Distinct::len(self)
+    }
+}
+
+const FEW_PORTS: usize = 10;
+/// A sorted list costs 2 bytes a port; past this many a bitmap (8 KiB) is smaller.
+const LISTED_PORTS: usize = 4096;
+
+/// Ports in three forms by size: inline, a sorted list, a bitmap of all 65,536. Most keys of
+/// a flood hold a few ports: 8 KiB each for those would be most of the flood's memory.
+#[derive(Default)]
+pub struct PortSet {
+    n: u32,
+    few: [u16; FEW_PORTS],
+    more: PortsBeyond,
+}
+
+#[derive(Default)]
+enum PortsBeyond {
+    #[default]
+    None,
+    Sorted(Vec<u16>),
+    Bits(Box<[u64; 1024]>),
+}
+
+impl TargetSet for PortSet {
+    type Item = u16;
+    fn insert(&mut self, p: u16) {
+        let n = self.n as usize;
+        match &mut self.more {
+            PortsBeyond::Bits(bits) => {
+                let (w, b) = (usize::from(p / 64), p % 64);
+                if bits[w] & (1 << b) == 0 {
+                    bits[w] |= 1 << b;
+                    self.n += 1;
+                }
+            }
+            PortsBeyond::Sorted(v) => {
+                let Err(at) = v.binary_search(&p) else { return };
+                v.insert(at, p);
+                self.n += 1;
+                if v.len() > LISTED_PORTS {
+                    let mut bits = Box::new([0u64; 1024]);
+                    for q in v.iter().copied() {
+                        bits[usize::from(q / 64)] |= 1 << (q % 64);
+                    }
+                    self.more = PortsBeyond::Bits(bits);
+                }
+            }
+            PortsBeyond::None => {
+                if self.few[..n].contains(&p) {
+                    return;
+                }
+                if n < FEW_PORTS {
+                    self.few[n] = p;
+                } else {
+                    let mut v: Vec<u16> = self.few.iter().copied().chain([p]).collect();
+                    v.sort_unstable();
+                    self.more = PortsBeyond::Sorted(v);
+                }
+                self.n += 1;
+            }
+        }
+    }
+    fn len(&self) -> usize {
+        self.n as usize
+    }
+}
+
+pub struct Targets<S> {
+    seen: S,
     pkts: u64,
     flows: u64,
     /// Count of the last report (0: none yet).
@@ -64,10 +153,10 @@ pub struct Targets<T> {
     uids: Vec<Str>,
 }
 
-impl<T> Default for Targets<T> {
+impl<S: Default> Default for Targets<S> {
     fn default() -> Self {
         Targets {
-            seen: HashSet::default(),
+            seen: S::default(),
             pkts: 0,
             flows: 0,
             reported: 0,
@@ -77,12 +166,10 @@ impl<T> Default for Targets<T> {
     }
 }
 
-impl<T: std::hash::Hash + Eq> Targets<T> {
+impl<S: TargetSet> Targets<S> {
     /// Adds a flow; returns the count when it reached a report step not reported yet.
-    fn add(&mut self, target: T, c: &Conn, pkts: u64) -> Option<usize> {
-        if self.seen.len() < MAX_TRACKED {
-            self.seen.insert(target);
-        }
+    fn add(&mut self, target: S::Item, c: &Conn, pkts: u64) -> Option<usize> {
+        self.seen.insert(target);
         self.pkts = self.pkts.saturating_add(pkts);
         self.flows += 1;
         self.last_ts = self.last_ts.max(c.ts);
@@ -105,11 +192,29 @@ impl<T: std::hash::Hash + Eq> Targets<T> {
     }
 }
 
+/// The key's targets, making room first when the window holds [`MAX_KEYS`] keys: those with
+/// the fewest targets go, never one that was reported (it would be reported again).
+fn targets<'a, K: std::hash::Hash + Eq, S: TargetSet>(
+    st: &'a mut HashMap<K, Targets<S>>,
+    key: K,
+    out: &mut Emitter,
+) -> &'a mut Targets<S> {
+    if st.len() >= MAX_KEYS && !st.contains_key(&key) {
+        out.shed(shed(
+            st,
+            MAX_KEYS,
+            |t| t.seen.len() as u64,
+            |t| t.reported > 0,
+        ));
+    }
+    st.entry(key).or_default()
+}
+
 fn horizontal_draft(
     ctx: &DetectorCtx,
     proto: Proto,
     dport: u16,
-    t: &Targets<IpAddr>,
+    t: &Targets<Distinct>,
     n: usize,
 ) -> EvidenceDraft {
     let conf = scan_confidence(n);
@@ -140,7 +245,7 @@ fn vertical_draft(
     ctx: &DetectorCtx,
     proto: Proto,
     daddr: IpAddr,
-    t: &Targets<u16>,
+    t: &Targets<PortSet>,
     n: usize,
 ) -> EvidenceDraft {
     let conf = scan_confidence(n);
@@ -175,7 +280,7 @@ impl Detector for HorizontalPortScan {
         "A host trying one port on many IPs with connection attempts that are not established";
     const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::HORIZONTAL_PORT_SCAN];
     const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
-    type WindowState = HashMap<(Proto, u16), Targets<IpAddr>>;
+    type WindowState = HashMap<(Proto, u16), Targets<Distinct>>;
 
     fn on_record(
         &mut self,
@@ -191,7 +296,7 @@ impl Detector for HorizontalPortScan {
             return;
         }
         let proto = c.proto();
-        let t = st.entry((proto, c.dport)).or_default();
+        let t = targets(st, (proto, c.dport), out);
         if let Some(n) = t.add(daddr, c, pkts) {
             out.emit(horizontal_draft(ctx, proto, c.dport, t, n));
         }
@@ -226,7 +331,7 @@ impl Detector for VerticalPortScan {
         "A host trying many ports of one IP with connection attempts that are not established";
     const EVIDENCE: &'static [EvidenceType] = &[EvidenceType::VERTICAL_PORT_SCAN];
     const INTERESTS: RecordKinds = RecordKinds::of(&[RecordKind::Conn]);
-    type WindowState = HashMap<(Proto, IpAddr), Targets<u16>>;
+    type WindowState = HashMap<(Proto, IpAddr), Targets<PortSet>>;
 
     fn on_record(
         &mut self,
@@ -239,7 +344,7 @@ impl Detector for VerticalPortScan {
             return;
         };
         let proto = c.proto();
-        let t = st.entry((proto, daddr)).or_default();
+        let t = targets(st, (proto, daddr), out);
         if let Some(n) = t.add(c.dport, c, pkts) {
             out.emit(vertical_draft(ctx, proto, daddr, t, n));
         }
@@ -276,6 +381,33 @@ mod tests {
         assert!((scan_confidence(10) - 0.3).abs() < 1e-12);
         assert!(scan_confidence(20) > 0.7 && scan_confidence(20) < 0.8);
         assert_eq!(scan_confidence(30), 1.0);
+    }
+
+    #[test]
+    fn port_sets_count_exactly_in_every_form() {
+        let mut s = PortSet::default();
+        // Each port twice, in an order that is neither sorted nor reversed.
+        for i in 0..10_000u32 {
+            let p = ((i * 7919) % 10_000) as u16;
+            s.insert(p);
+            s.insert(p);
+            let n = i as usize + 1;
+            if [
+                FEW_PORTS,
+                FEW_PORTS + 1,
+                LISTED_PORTS,
+                LISTED_PORTS + 1,
+                10_000,
+            ]
+            .contains(&n)
+            {
+                assert_eq!(s.len(), n);
+            }
+        }
+        assert!(matches!(s.more, PortsBeyond::Bits(_)));
+        s.insert(65_535);
+        s.insert(0);
+        assert_eq!(s.len(), 10_001);
     }
 
     fn horizontal(n: u32, state: slips_core::ConnState, port: u16) -> Vec<slips_core::Flow> {

@@ -53,7 +53,18 @@ pub struct EngineConfig {
     /// reported in one summary evidence when the window closes (a scan log of 94 MB once
     /// gave 155,788 evidence and a 220 MB alerts.json).
     pub max_evidence_per_type: usize,
+    /// Most tuples (and, with summaries, peers and ports) per direction, profile and window:
+    /// beyond, the ones with the fewest flows are shed (counted), so a flood of distinct
+    /// destinations costs bounded memory while the busy tuples keep their letters.
+    pub max_tuples_per_window: usize,
+    /// Most tuples in all open windows together: past it, a window holding more than its
+    /// share (this over the open windows, at least [`MIN_TUPLE_SHARE`]) sheds before taking
+    /// a new tuple, so many busy windows cost bounded memory too.
+    pub max_tuples: usize,
 }
+
+/// Tuples a window may always hold, whatever the global budget.
+pub const MIN_TUPLE_SHARE: usize = 64;
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -69,6 +80,8 @@ impl Default for EngineConfig {
             summaries: false,
             max_letters: 10_000,
             max_evidence_per_type: 100,
+            max_tuples_per_window: 10_000,
+            max_tuples: 1_000_000,
         }
     }
 }
@@ -122,6 +135,10 @@ pub struct EngineStats {
     /// IPs not profiled because the cap was full at that moment (evidence naming a new
     /// attacker; a record's second new IP when only one slot was freed).
     pub unprofiled_for_cap: u64,
+    /// Tuples, peers and ports of windows shed at `max_tuples_per_window`.
+    pub shed_tuples: u64,
+    /// Entries of detector state shed at the detectors' own caps (e.g. scan keys).
+    pub shed_detector_state: u64,
 }
 
 const FACT_CAP: usize = 16;
@@ -202,6 +219,8 @@ pub struct Engine {
     recent: Option<RecentIndex>,
     /// The symbols of one flow, appended to its tuple's letters.
     scratch: String,
+    /// Tuples held by the open windows (for `max_tuples`).
+    tuples_held: usize,
     events: Vec<Event>,
     stats: EngineStats,
     evidence_seq: u64,
@@ -245,6 +264,7 @@ impl Engine {
         Engine {
             recent,
             scratch: String::new(),
+            tuples_held: 0,
             disabled: cfg.disabled_evidence.iter().copied().collect(),
             cfg,
             clock: None,
@@ -601,10 +621,22 @@ impl Engine {
         let slot = self.slot_for(pid, number);
         let profile_ip = self.profile_data[pid as usize].ip;
         self.learn_facts(pid, dir, rec);
-        let max_letters = self.cfg.max_letters;
+        let mut max_tuples = self.cfg.max_tuples_per_window;
+        if self.tuples_held >= self.cfg.max_tuples {
+            let share = self.cfg.max_tuples / self.windows.len().max(1);
+            max_tuples = max_tuples.min(share.max(MIN_TUPLE_SHARE));
+        }
+        let caps = (self.cfg.max_letters, max_tuples);
         let w = self.slots[slot as usize].as_mut().expect("open slot");
         let window = w.tw;
-        let letters = update_window(w, dir, rec, max_letters, &mut self.scratch);
+        let letters = update_window(
+            w,
+            dir,
+            rec,
+            caps,
+            &mut self.scratch,
+            (&mut self.stats.shed_tuples, &mut self.tuples_held),
+        );
         let ctx = DetectorCtx {
             profile: profile_ip,
             direction: dir,
@@ -621,6 +653,7 @@ impl Engine {
                     .extend(self.emitter.drain().map(|x| (name.clone(), x)));
             }
         }
+        self.stats.shed_detector_state += self.emitter.take_shed();
         if !self.drafts.is_empty() {
             let ctx = DetectorCtx::new(profile_ip, dir, window);
             self.take_evidence(&ctx);
@@ -875,6 +908,7 @@ impl Engine {
             self.drafts
                 .extend(self.emitter.drain().map(|x| (name.clone(), x)));
         }
+        self.stats.shed_detector_state += self.emitter.take_shed();
         if !self.drafts.is_empty() {
             self.take_evidence(&ctx);
         }
@@ -882,6 +916,9 @@ impl Engine {
         let Some(w) = self.slots[slot as usize].take() else {
             return;
         };
+        self.tuples_held = self
+            .tuples_held
+            .saturating_sub(w.out_tuples.len() + w.in_tuples.len());
         self.windows.remove(&(w.profile, w.tw.number));
         self.free_slots.push(slot);
         self.stats.closed_windows += 1;
@@ -913,42 +950,59 @@ fn finding_key(ev: &Evidence) -> u64 {
 }
 
 /// Window bookkeeping of a record: flow counts, tuple letters and, with summaries, the
-/// features of the window files. Returns the letters of a connection's tuple.
+/// features of the window files. Returns the letters of a connection's tuple. A full map
+/// sheds its entries with the fewest flows before taking a new key (`shed` counts them).
 fn update_window<'w>(
     w: &'w mut Window,
     dir: Direction,
     rec: &Record,
-    max_letters: usize,
+    (max_letters, max_tuples): (usize, usize),
     scratch: &mut String,
+    (shed, held): (&mut u64, &mut usize),
 ) -> Option<&'w str> {
+    use slips_core::bounded::shed as make_room;
     let Record::Conn(c) = rec else { return None };
     if dir == Direction::Out {
         w.flows += 1;
     }
     let (saddr, daddr) = (c.saddr?, c.daddr?);
     let proto = c.proto();
-    let (peer, tuples) = match dir {
-        Direction::Out => (daddr, &mut w.out_tuples),
-        Direction::In => (saddr, &mut w.in_tuples),
-    };
-    let t: &mut Tuple = tuples.entry((peer, c.dport, proto)).or_default();
-    t.flows += 1;
-    if t.letters.len() < max_letters {
-        scratch.clear();
-        t.state.push(c.ts.secs(), c.duration, c.bytes(), scratch);
-        t.letters.push_str(scratch);
-    }
     if let Some(f) = w.features.as_deref_mut() {
         let est = c.is_established();
         let (ips, ports, ip) = match dir {
             Direction::Out => (&mut f.dst_ips, &mut f.client_ports, daddr),
             Direction::In => (&mut f.src_ips, &mut f.server_ports, saddr),
         };
+        if ips.len() >= max_tuples && !ips.contains_key(&ip) {
+            *shed += make_room(ips, max_tuples, |n| *n, |_| false);
+        }
         *ips.entry(ip).or_default() += 1;
-        ports
-            .entry((proto, est, c.dport))
-            .or_default()
-            .add(c.pkts(), c.bytes());
+        let key = (proto, est, c.dport);
+        if ports.len() >= max_tuples && !ports.contains_key(&key) {
+            *shed += make_room(ports, max_tuples, |c| c.flows, |_| false);
+        }
+        ports.entry(key).or_default().add(c.pkts(), c.bytes());
+    }
+    let (peer, tuples) = match dir {
+        Direction::Out => (daddr, &mut w.out_tuples),
+        Direction::In => (saddr, &mut w.in_tuples),
+    };
+    let key = (peer, c.dport, proto);
+    if !tuples.contains_key(&key) {
+        if tuples.len() >= max_tuples {
+            // At the global budget `max_tuples` is this window's share, maybe below its size.
+            let gone = make_room(tuples, tuples.len(), |t| t.flows, |_| false);
+            *shed += gone;
+            *held = held.saturating_sub(gone as usize);
+        }
+        *held += 1;
+    }
+    let t: &mut Tuple = tuples.entry(key).or_default();
+    t.flows += 1;
+    if t.letters.len() < max_letters {
+        scratch.clear();
+        t.state.push(c.ts.secs(), c.duration, c.bytes(), scratch);
+        t.letters.push_str(scratch);
     }
     Some(t.letters.as_str())
 }

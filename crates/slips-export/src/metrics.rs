@@ -30,6 +30,15 @@ pub struct EngineGauges {
     pub late_records: u64,
     /// Windows closed early because of `slips.max_open_windows`.
     pub evicted_windows: u64,
+    /// Evidence summarised beyond `slips.max_evidence_per_type`.
+    pub capped_evidence: u64,
+    /// Profiles retired at `slips.max_profiles`, and IPs left unprofiled meanwhile.
+    pub retired_profiles: u64,
+    pub unprofiled_for_cap: u64,
+    /// Window tuples shed at `slips.max_tuples_per_window`, and detector state shed at the
+    /// detectors' own caps.
+    pub shed_tuples: u64,
+    pub shed_detector_state: u64,
     /// Records not profiled (outside `home_network` or over `slips.max_profiles`).
     pub unprofiled_records: u64,
     pub filtered_records: u64,
@@ -221,6 +230,11 @@ impl Metrics {
         );
         for (cap, n) in [
             ("max_open_windows", e.evicted_windows),
+            ("max_evidence_per_type", e.capped_evidence),
+            ("max_profiles_retired", e.retired_profiles),
+            ("max_profiles_unprofiled", e.unprofiled_for_cap),
+            ("max_tuples_per_window", e.shed_tuples),
+            ("detector_state", e.shed_detector_state),
             ("unprofiled_records", e.unprofiled_records),
             ("whitelist_records", e.filtered_records),
             ("duplicate_evidence", e.duplicate_evidence),

@@ -37,6 +37,8 @@ pub const HSCAN_PORTS: [u16; 2] = [23, 445];
 pub const SCAN_SIZE_RANGE: (u32, u32) = (200, 500);
 
 /// The TSV header lines of Zeek's conn.log after `#open`.
+pub mod flood;
+
 pub const FIELDS: &str = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents";
 pub const TYPES: &str = "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]";
 

@@ -24,6 +24,64 @@ struct Cli {
 enum Cmd {
     /// Write a Zeek conn.log: background traffic plus scanners and beacons.
     Conn(ConnArgs),
+    /// Write a Zeek conn.log of one flood shape (unanswered SYNs), for memory benchmarks.
+    Flood(FloodArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ShapeArg {
+    /// One source to --flows distinct destinations.
+    OneToMany,
+    /// --sources distinct sources to one server.
+    ManySources,
+    /// Every flow a new (source, destination, port) tuple, from 1,000 sources.
+    Tuples,
+}
+
+#[derive(clap::Args, Debug)]
+struct FloodArgs {
+    #[arg(long, value_enum)]
+    shape: ShapeArg,
+    #[arg(long, default_value_t = 1_000_000)]
+    flows: u64,
+    /// Distinct sources of --shape many-sources.
+    #[arg(long, default_value_t = 100_000)]
+    sources: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value_t = conn::DEFAULT_START)]
+    start: u64,
+    /// Seconds the flood lasts (3600: one default time window).
+    #[arg(long, default_value_t = 3000)]
+    duration: u64,
+    /// Output file ("-" for standard output).
+    #[arg(short = 'o', long)]
+    output: PathBuf,
+}
+
+fn run_flood(a: FloodArgs) -> Result<()> {
+    use slips_gen::conn::flood::{generate_flood, FloodConfig, Shape};
+    let c = FloodConfig {
+        shape: match a.shape {
+            ShapeArg::OneToMany => Shape::OneToMany,
+            ShapeArg::ManySources => Shape::ManySources,
+            ShapeArg::Tuples => Shape::Tuples,
+        },
+        flows: a.flows,
+        sources: a.sources,
+        seed: a.seed,
+        start: a.start,
+        duration: a.duration,
+    };
+    if a.output.as_os_str() == "-" {
+        generate_flood(&c, BufWriter::with_capacity(1 << 20, io::stdout().lock()))?;
+    } else {
+        let file = File::create(&a.output)
+            .with_context(|| format!("cannot create {}", a.output.display()))?;
+        generate_flood(&c, BufWriter::with_capacity(1 << 20, file))
+            .with_context(|| format!("writing {}", a.output.display()))?;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -131,6 +189,7 @@ fn run_conn(a: ConnArgs) -> Result<()> {
 fn main() -> ExitCode {
     let result = match Cli::parse().cmd {
         Cmd::Conn(a) => run_conn(a),
+        Cmd::Flood(a) => run_flood(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

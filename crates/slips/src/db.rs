@@ -58,13 +58,24 @@ pub fn query(q: QueryArgs) -> Result<()> {
         limit: q.limit,
     };
     let rows = reader.query(table, &filter)?;
-    if q.json {
-        for r in rows.to_json() {
-            println!("{r}");
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        if q.json {
+            for r in rows.to_json() {
+                writeln!(out, "{r}")?;
+            }
+        } else {
+            out.write_all(rows.to_table().as_bytes())?;
         }
-    } else {
-        print!("{}", rows.to_table());
-        std::io::Write::flush(&mut std::io::stdout())?;
+        out.flush()
+    })();
+    match written {
+        // `slips query ... | head`: the reader had enough, as with any Unix tool.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        r => r?,
+    }
+    if !q.json {
         eprintln!("{} row(s)", rows.rows.len());
     }
     Ok(())

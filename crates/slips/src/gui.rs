@@ -155,6 +155,7 @@ pub fn main(cli: Analyse) -> Result<()> {
             })
             .context("cannot start the analysis thread")?
     };
+    let mut quit_early = false;
     let ui = if attach.wait_started(&done) {
         let model = attach
             .model
@@ -183,6 +184,7 @@ pub fn main(cli: Analyse) -> Result<()> {
                 );
                 if !model.lock().finished() {
                     // Quit while the analysis runs: stop it as Ctrl-C does.
+                    quit_early = true;
                     let _ = signal_hook::low_level::raise(signal_hook::consts::SIGINT);
                 }
                 r.map_err(anyhow::Error::from)
@@ -197,6 +199,10 @@ pub fn main(cli: Analyse) -> Result<()> {
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread failed"))?;
     analysed?;
+    if quit_early {
+        // Quitting is how one ends a live analysis in the interface, not an interruption.
+        crate::run::forget_signal();
+    }
     ui
 }
 

@@ -72,6 +72,8 @@ fn engine_config(cfg: &Config, cli: &Analyse, summaries: bool) -> EngineConfig {
         max_open_windows: cfg.engine.max_open_windows,
         max_profiles: cfg.engine.max_profiles,
         max_evidence_per_type: cfg.engine.max_evidence_per_type,
+        max_tuples_per_window: cfg.engine.max_tuples_per_window,
+        max_tuples: cfg.engine.max_tuples,
         close_grace: cfg.close_grace(),
         summaries: summaries || cli.log_files || cli.print_letters,
         ..EngineConfig::default()
@@ -194,6 +196,11 @@ static ANALYSIS_SIGNAL: AtomicUsize = AtomicUsize::new(0);
 pub fn signal_exit_code() -> Option<u8> {
     let sig = ANALYSIS_SIGNAL.load(Ordering::Relaxed);
     (sig != 0).then(|| u8::try_from(128 + sig).unwrap_or(u8::MAX))
+}
+
+/// The stop was asked for, not a signal from outside (quitting the terminal interface).
+pub fn forget_signal() {
+    ANALYSIS_SIGNAL.store(0, Ordering::Relaxed);
 }
 
 /// Dispatches the command line: analysis, evaluation, model and classifier tools.
@@ -857,6 +864,18 @@ pub fn run_with(cli: Analyse, evaluate: bool, gui: Option<crate::gui::Attach>) -
         capped.push(format!(
             "{} IPs not profiled because the profiles were at the cap at that moment",
             s.unprofiled_for_cap
+        ));
+    }
+    if s.shed_tuples > 0 {
+        capped.push(format!(
+            "{} tuples of windows dropped, the ones with the fewest flows (slips.max_tuples_per_window {} per direction, profile and window; slips.max_tuples {} in all open windows)",
+            s.shed_tuples, cfg.engine.max_tuples_per_window, cfg.engine.max_tuples
+        ));
+    }
+    if s.shed_detector_state > 0 {
+        capped.push(format!(
+            "{} entries of detector state dropped at the detectors' caps, the least advanced first (e.g. scan keys with the fewest targets)",
+            s.shed_detector_state
         ));
     }
     if s.evicted_windows > 0 {

@@ -605,5 +605,5 @@ fn the_web_unblock_lets_a_blocked_attacker_go() {
         &mut child,
     );
     let (code, output) = stop(child);
-    assert_eq!(code, 0, "{output}");
+    assert_eq!(code, 130, "interrupted: {output}");
 }

@@ -65,6 +65,24 @@ fn golden_queries_on_a_capture() {
     let flows = query(&db, &["flows", "--json"]).lines().count();
     assert!(flows > 500, "{flows} records");
 
+    // `slips query ... | head -1`: the reader closes the pipe early; no panic, exit 0.
+    let mut child = slips()
+        .args(["query", db.to_str().unwrap(), "flows", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !err.contains("panicked"), "{err}");
+
     // -d reopens the run without analysing.
     let o = run_ok(&["-d", db.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&o.stdout);

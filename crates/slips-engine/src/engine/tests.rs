@@ -720,3 +720,87 @@ fn a_full_profile_table_retires_the_least_recently_active() {
         (4, 2, 0)
     );
 }
+
+fn out_tuples_of(e: &mut Engine) -> Vec<(IpAddr, Vec<IpAddr>)> {
+    e.finish();
+    let mut v: Vec<_> = e
+        .drain_events()
+        .filter_map(|e| match e {
+            Event::WindowClosed(s) => Some((
+                s.profile,
+                s.out_tuples.iter().map(|t| t.daddr).collect::<Vec<_>>(),
+            )),
+            _ => None,
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_window_full_of_tuples_sheds_the_ones_with_fewest_flows() {
+    let mut e = Engine::new(
+        EngineConfig {
+            summaries: true,
+            max_tuples_per_window: 100,
+            ..Default::default()
+        },
+        vec![],
+    );
+    for i in 0..1000u32 {
+        let d = std::net::Ipv4Addr::from(0x0100_0000 + i).to_string();
+        e.process(&conn(f64::from(i), &format!("C{i}"), "10.0.0.1", &d, 80));
+        if i % 20 == 0 {
+            e.process(&conn(
+                f64::from(i),
+                &format!("B{i}"),
+                "10.0.0.1",
+                "9.9.9.9",
+                443,
+            ));
+        }
+    }
+    let held = e.tuples_held;
+    let shed = e.stats().shed_tuples;
+    let w = out_tuples_of(&mut e);
+    assert_eq!(w.len(), 1);
+    let kept = &w[0].1;
+    // One-flow tuples are all alike: a full window sheds every one of them at once.
+    assert!(kept.len() <= 100, "{}", kept.len());
+    assert!(kept.contains(&ip("9.9.9.9")), "the busy tuple stays");
+    // Tuples, and as many peers (the window files' lists) as tuples.
+    assert_eq!(shed as usize, 2 * (1001 - kept.len()));
+    assert_eq!(held, kept.len());
+}
+
+#[test]
+fn many_windows_share_the_global_tuple_budget() {
+    let mut e = Engine::new(
+        EngineConfig {
+            summaries: true,
+            max_tuples: 1000,
+            ..Default::default()
+        },
+        vec![],
+    );
+    // 40 sources, 100 new tuples each, interleaved: 4,000 tuples for a budget of 1,000.
+    for k in 0..100u32 {
+        for s in 0..40u32 {
+            let d = std::net::Ipv4Addr::from(0x0100_0000 + k).to_string();
+            let src = format!("10.0.1.{s}");
+            e.process(&conn(f64::from(k), &format!("C{k}-{s}"), &src, &d, 80));
+        }
+    }
+    let held = e.tuples_held;
+    let shed = e.stats().shed_tuples as usize;
+    let w = out_tuples_of(&mut e);
+    assert_eq!(w.len(), 40);
+    let total: usize = w.iter().map(|(_, t)| t.len()).sum();
+    assert!(w.iter().all(|(_, t)| t.len() <= MIN_TUPLE_SHARE), "shares");
+    assert!(
+        (1000 / 2..=40 * MIN_TUPLE_SHARE).contains(&total),
+        "{total}"
+    );
+    assert!(shed >= 4000 - total, "{shed}");
+    assert_eq!(held, total);
+}
